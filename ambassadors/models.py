@@ -1,0 +1,376 @@
+"""The network: organizations (tenants), the org chart, sites, agents and their roles."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.db.models.manager import RelatedManager
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Organization(models.Model):
+    """One collectivité: the tenant. Every other row belongs to exactly one."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgScopedQuerySet(models.QuerySet):
+    """Every read of tenant data goes through ``for_org``: the one place scoping happens."""
+
+    def for_org(self, organization: Organization | int) -> OrgScopedQuerySet:
+        org_id = organization if isinstance(organization, int) else organization.pk
+        return self.filter(organization_id=org_id)
+
+
+OrgScopedManager = models.Manager.from_queryset(OrgScopedQuerySet)
+
+
+class OrgUnit(models.Model):
+    """A node of the org chart (direction → service → secteur, any depth).
+
+    ``path`` is a materialised path of ancestor ids ("/3/17/42/") so that a subtree is one
+    indexed ``LIKE 'prefix%'`` query, with no recursion.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="units", verbose_name=_("organization")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
+    code = models.CharField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    path = models.CharField(max_length=500, editable=False, db_index=True, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+
+    objects = OrgScopedManager()
+
+    if TYPE_CHECKING:
+        children: RelatedManager[OrgUnit]
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="orgunit_code_unique"),
+        ]
+        indexes = [
+            # Subtree lookups: organization = ? AND path LIKE '/3/17/%'.
+            models.Index(fields=["organization", "path"], name="orgunit_org_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent and self.parent.organization_id != self.organization_id:
+            raise ValidationError({"parent": _("The parent unit belongs to another organization.")})
+        if self.pk and self.parent and f"/{self.pk}/" in self.parent.path:
+            raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        old_path = self.path
+        if not self.pk:
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            kwargs.pop("force_insert", None)
+        self.path = (self.parent.path if self.parent else "/") + f"{self.pk}/"
+        self.depth = self.path.count("/") - 2
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if old_path and old_path != self.path:
+            # The unit moved: rewrite its descendants' paths in one pass.
+            for unit in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                unit.path = self.path + unit.path[len(old_path) :]
+                unit.depth = unit.path.count("/") - 2
+                OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+
+
+class Site(models.Model):
+    """A physical place: town hall, depot, school kitchen."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sites", verbose_name=_("organization")
+    )
+    code = models.CharField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.TextField(_("address"), blank=True)
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="site_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentQuerySet(OrgScopedQuerySet):
+    def present(self, on: object | None = None) -> AgentQuerySet:
+        today = on or timezone.localdate()
+        return self.filter(Q(departure_date__isnull=True) | Q(departure_date__gt=today))
+
+
+AgentManager = models.Manager.from_queryset(AgentQuerySet)
+
+
+class Agent(models.Model):
+    """A staff member, identified by the HR id (matricule). Needs no account nor computer."""
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="agents",
+        verbose_name=_("organization"),
+    )
+    hr_id = models.CharField(_("HR id"), max_length=40)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("service"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("site"),
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    arrival_date = models.DateField(_("arrival date"), null=True, blank=True)
+    departure_date = models.DateField(_("departure date"), null=True, blank=True)
+    has_workstation = models.BooleanField(_("has a workstation"), default=True)
+    has_account = models.BooleanField(_("has an intranet account"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agent",
+        verbose_name=_("user account"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AgentManager()
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "hr_id"], name="agent_hr_id_unique"),
+        ]
+        indexes = [
+            # Headcount per unit and agent lists filtered by unit.
+            models.Index(fields=["organization", "unit"], name="agent_org_unit"),
+            # Type-ahead search by name.
+            models.Index(fields=["organization", "last_name"], name="agent_org_last_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_departed(self) -> bool:
+        return self.departure_date is not None and self.departure_date <= timezone.localdate()
+
+    def clean(self) -> None:
+        for field in ("unit", "site"):
+            related = getattr(self, field)
+            if related is not None and related.organization_id != self.organization_id:
+                raise ValidationError({field: _("This belongs to another organization.")})
+
+
+class Role(models.Model):
+    """A role an agent holds in their organization. An agent can hold several."""
+
+    class Kind(models.TextChoices):
+        COMMS = "comms", _("Internal communication")
+        MANAGER = "manager", _("Manager")
+        RESOURCE_PERSON = "resource_person", _("Resource person")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="roles", verbose_name=_("organization")
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="roles", verbose_name=_("agent")
+    )
+    kind = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="roles", verbose_name=_("services")
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roles",
+        verbose_name=_("site"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            # One row per (agent, kind) carries all the units; a site role is one row per site.
+            models.UniqueConstraint(
+                fields=["agent", "kind"],
+                condition=Q(site__isnull=True),
+                name="role_unique_per_agent_kind",
+            ),
+            models.UniqueConstraint(fields=["agent", "kind", "site"], name="role_unique_site"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} — {self.get_kind_display()}"
+
+
+class AmbassadorMandate(models.Model):
+    """An agent's mandate as ambassador: the units covered, for how long, how much time."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ALUMNI = "alumni", _("Alumni")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="mandates",
+        verbose_name=_("organization"),
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="mandates", verbose_name=_("agent")
+    )
+    units = models.ManyToManyField(
+        OrgUnit, blank=True, related_name="mandates", verbose_name=_("services covered")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CANDIDATE
+    )
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    hours_per_month = models.DecimalField(
+        _("agreed hours per month"), max_digits=5, decimal_places=1, default=0
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        verbose_name = _("ambassador mandate")
+        verbose_name_plural = _("ambassador mandates")
+        ordering = ["-start_date"]
+        indexes = [models.Index(fields=["organization", "status"], name="mandate_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="mandate_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} ({self.get_status_display()})"
+
+
+class DirectoryImport(models.Model):
+    """One run of the staff directory import; polled by the API while it runs."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="directory_imports"
+    )
+    file = models.FileField(upload_to="imports/directory/%Y/%m/", blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    full = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    departed = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        verbose_name = _("directory import")
+        verbose_name_plural = _("directory imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
