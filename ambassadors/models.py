@@ -97,12 +97,6 @@ class OrgUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if self.parent_id and self.parent and self.parent.organization_id != self.organization_id:
-            raise ValidationError({"parent": _("The parent unit belongs to another organization.")})
-        if self.pk and self.parent and f"/{self.pk}/" in self.parent.path:
-            raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
-
     def save(self, *args: object, **kwargs: object) -> None:
         old_path = self.path
         if not self.pk:
@@ -117,6 +111,12 @@ class OrgUnit(models.Model):
                 unit.path = self.path + unit.path[len(old_path) :]
                 unit.depth = unit.path.count("/") - 2
                 OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent and self.parent.organization_id != self.organization_id:
+            raise ValidationError({"parent": _("The parent unit belongs to another organization.")})
+        if self.pk and self.parent and f"/{self.pk}/" in self.parent.path:
+            raise ValidationError({"parent": _("A unit cannot be moved under itself.")})
 
     @property
     def ancestor_ids(self) -> list[int]:
