@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import TYPE_CHECKING
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,9 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
 
 
 def validate_timezone(value: str) -> None:
@@ -46,7 +43,7 @@ class Organization(models.Model):
 class OrgScopedQuerySet(models.QuerySet):
     """Every read of tenant data goes through ``for_org``: the one place scoping happens."""
 
-    def for_org(self, organization: Organization | int) -> OrgScopedQuerySet:
+    def for_org(self, organization: Organization | int) -> Self:
         org_id = organization if isinstance(organization, int) else organization.pk
         return self.filter(organization_id=org_id)
 
@@ -78,9 +75,6 @@ class OrgUnit(models.Model):
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
 
     objects = OrgScopedManager()
-
-    if TYPE_CHECKING:
-        children: RelatedManager[OrgUnit]
 
     class Meta:
         verbose_name = _("service")

@@ -59,8 +59,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
         response.data = error_body(code, _("The request is invalid."), errors)
     else:
-        detail = getattr(exc, "detail", str(exc))
-        response.data = error_body(code, str(detail))
+        message = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+        response.data = error_body(code, message)
     return response
 
 
