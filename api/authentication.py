@@ -50,9 +50,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("The token has invalid characters.")) from exc
         token = (
-            ApiToken.objects.select_related("organization")
-            .filter(key_hash=hash_token(raw))
-            .first()
+            ApiToken.objects.select_related("organization").filter(key_hash=hash_token(raw)).first()
         )
         if token is None:
             raise exceptions.AuthenticationFailed(_("Unknown API token."))

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from ambassadors.permissions import actor_for_request
+from ambassadors.models import Agent, OrgUnit
+from ambassadors.permissions import Action, actor_for_request
 
 from .authentication import TokenUser
 from .models import Scope
@@ -29,6 +31,9 @@ class HasScope(BasePermission):
             raise exceptions.NotAuthenticated()
         if getattr(request._request, "organization", None) is None:
             raise exceptions.PermissionDenied(_("This account belongs to no organization."))
+        if not hasattr(view, (request.method or "").lower()):
+            # A method the view does not handle: let the view answer 405, not 403.
+            return True
         if isinstance(user, TokenUser):
             needed = (
                 Scope.READ.value
@@ -47,3 +52,28 @@ class HasScope(BasePermission):
         if actor is None or not actor.can(action):
             raise exceptions.PermissionDenied(_("Your role does not allow this."))
         return True
+
+
+def is_token_request(request: Request) -> bool:
+    return isinstance(request.user, TokenUser)
+
+
+def units_filter(request: Request, action: Action) -> Q | None:
+    """What a list may show: tokens read their whole organization (the scope decides);
+    people see as far as their roles reach for ``action`` (None: the whole organization)."""
+    if is_token_request(request):
+        return None
+    actor = actor_for_request(request._request)
+    if actor is None:
+        return Q(pk__in=[])
+    return actor.units_q(action)
+
+
+def check_object_action(request: Request, action: Action, target: Agent | OrgUnit) -> None:
+    """Raise 403 when a person's roles do not reach ``target`` (already found in their
+    organization, so its existence is no secret there)."""
+    if is_token_request(request):
+        return
+    actor = actor_for_request(request._request)
+    if actor is None or not actor.can(action, target):
+        raise exceptions.PermissionDenied(_("Your role does not allow this."))

@@ -199,6 +199,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DirectoryImportStatusEnum": "ambassadors.models.DirectoryImport.Status",
+    },
 }
 
 REDIS_URL = env_str("REDIS_URL")

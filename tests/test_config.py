@@ -63,8 +63,9 @@ def test_env_bool_refuses_anything_else(monkeypatch):
 
 def test_without_database_url_the_database_is_a_sqlite_file_under_var():
     result = _settings_in_subprocess(
-        {"DEBUG": "true"}, "[settings.DATABASES['default']['ENGINE'], "
-        "str(settings.DATABASES['default']['NAME']), settings.Q_CLUSTER]"
+        {"DEBUG": "true"},
+        "[settings.DATABASES['default']['ENGINE'], "
+        "str(settings.DATABASES['default']['NAME']), settings.Q_CLUSTER]",
     )
     assert result.returncode == 0, result.stderr
     engine, name, q_cluster = json.loads(result.stdout)

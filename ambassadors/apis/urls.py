@@ -2,6 +2,32 @@
 
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .activities import ActivityListIngestApi, ActivityRetractionApi
+from .agents import AgentDetailApi, AgentListApi
+from .directory import DirectoryImportDetailApi, DirectoryImportListCreateApi
+from .units import UnitDetailApi, UnitTreeApi
+
+urlpatterns: list = [
+    path("activities", ActivityListIngestApi.as_view(), name="api-activities"),
+    path(
+        "activities/retractions",
+        ActivityRetractionApi.as_view(),
+        name="api-activity-retractions",
+    ),
+    path("agents", AgentListApi.as_view(), name="api-agents"),
+    path("agents/<int:agent_id>", AgentDetailApi.as_view(), name="api-agent"),
+    path("units", UnitTreeApi.as_view(), name="api-units"),
+    path("units/<int:unit_id>", UnitDetailApi.as_view(), name="api-unit"),
+    path(
+        "directory/imports",
+        DirectoryImportListCreateApi.as_view(),
+        name="api-directory-imports",
+    ),
+    path(
+        "directory/imports/<int:import_id>",
+        DirectoryImportDetailApi.as_view(),
+        name="api-directory-import",
+    ),
+]

@@ -1,0 +1,140 @@
+"""``python manage.py import_activities FILE --organization SLUG [--source csv] [--json]``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ambassadors.errors import DomainError
+from ambassadors.models import Organization
+from ambassadors.services.ledger import (
+    CSV_COLUMNS,
+    TableIngestReport,
+    activities_ingest_table,
+)
+
+BAR_WIDTH = 30
+LINE_EVERY_SECONDS = 5.0
+ERRORS_SHOWN = 1000
+
+
+class Command(BaseCommand):
+    help = (
+        "Backfill the activity ledger from the intranet's history (CSV or XLSX), in chunks "
+        "of 5,000 rows. Columns: " + ";".join(CSV_COLUMNS) + ". See docs/ingestion.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "file", help="The export: .csv (; or ,, UTF-8 or Windows-1252) or .xlsx"
+        )
+        parser.add_argument("--organization", required=True, help="The organization's slug")
+        parser.add_argument(
+            "--source",
+            default="csv",
+            help="Source code the activities are recorded under (default: csv); a re-import "
+            "under the same source skips rows already stored",
+        )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Print the full report as JSON (every row: line, status, errors)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organization = Organization.objects.filter(slug=options["organization"]).first()
+        if organization is None:
+            raise CommandError(
+                _("No organization with the slug “%(slug)s”.") % {"slug": options["organization"]}
+            )
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        with translation.override(organization.language):
+            try:
+                report = activities_ingest_table(
+                    organization=organization,
+                    source=path,
+                    source_code=options["source"],
+                    filename=path.name,
+                    progress=self._progress_printer(),
+                )
+            except DomainError as exc:
+                self._end_bar()
+                raise CommandError(f"{exc.message} [{exc.code}]") from exc
+            self._end_bar()
+            if options["json"]:
+                self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+            else:
+                self._report(report)
+
+    def _progress_printer(self) -> Any:
+        self._bar_shown = False
+        is_tty = self.stderr.isatty()
+        last_line = [0.0]
+
+        def show(processed: int, total: int) -> None:
+            if is_tty:
+                done = min(processed / total, 1.0) if total else 1.0
+                filled = int(done * BAR_WIDTH)
+                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+                self.stderr.write(f"\r{bar} {done:4.0%} {processed:>9}/{total}", ending="")
+                self.stderr.flush()
+                self._bar_shown = True
+            elif time.monotonic() - last_line[0] >= LINE_EVERY_SECONDS or processed >= total:
+                last_line[0] = time.monotonic()
+                self.stderr.write(
+                    _("%(processed)s / %(total)s rows read")
+                    % {"processed": processed, "total": total}
+                )
+
+        return show
+
+    def _end_bar(self) -> None:
+        if getattr(self, "_bar_shown", False):
+            self.stderr.write("")
+            self._bar_shown = False
+
+    def _report(self, report: TableIngestReport) -> None:
+        self.stdout.write(
+            _(
+                "%(rows)s rows: %(accepted)s accepted, %(duplicates)s duplicates "
+                "(already stored), %(rejected)s rejected."
+            )
+            % {
+                "rows": report.rows,
+                "accepted": report.accepted,
+                "duplicates": report.duplicates,
+                "rejected": report.rejected,
+            }
+        )
+        if report.ignored_columns:
+            self.stdout.write(
+                self.style.WARNING(
+                    _("Ignored columns: %(columns)s.")
+                    % {"columns": ", ".join(report.ignored_columns)}
+                )
+            )
+        shown = 0
+        for result in report.results:
+            if result["status"] != "rejected":
+                continue
+            if shown == ERRORS_SHOWN:
+                self.stdout.write(
+                    _("… and %(n)s more rejected rows, not shown (use --json).")
+                    % {"n": report.rejected - shown}
+                )
+                break
+            shown += 1
+            for name, messages in result["errors"].items():
+                for message in messages:
+                    self.stdout.write(
+                        _("line %(line)s, column “%(column)s”: %(message)s")
+                        % {"line": result["line"], "column": name, "message": message}
+                    )

@@ -1,0 +1,122 @@
+"""``python manage.py import_directory FILE --organization SLUG [--full] [--dry-run]``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ambassadors.errors import DomainError
+from ambassadors.models import Organization
+from ambassadors.services.directory import ImportResult, directory_import
+
+BAR_WIDTH = 30
+LINE_EVERY_SECONDS = 5.0
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the staff directory (CSV or XLSX) of an organization: agents are created or "
+        "updated by HR id; see docs/directory-import.md for the columns."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="The HR export: .csv (; or ,) or .xlsx")
+        parser.add_argument("--organization", required=True, help="The organization's slug")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="The file is the whole staff: agents missing from it are marked departed",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would change; write nothing"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organization = Organization.objects.filter(slug=options["organization"]).first()
+        if organization is None:
+            raise CommandError(
+                _("No organization with the slug “%(slug)s”.") % {"slug": options["organization"]}
+            )
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        with translation.override(organization.language):
+            try:
+                result = directory_import(
+                    organization=organization,
+                    source=path,
+                    filename=path.name,
+                    full=options["full"],
+                    dry_run=options["dry_run"],
+                    progress=self._progress_printer(),
+                )
+            except DomainError as exc:
+                self._end_bar()
+                raise CommandError(f"{exc.message} [{exc.code}]") from exc
+            self._end_bar()
+            self._report(result)
+
+    def _progress_printer(self) -> Any:
+        self._bar_shown = False
+        is_tty = self.stderr.isatty()
+        last_line = [0.0, -1]  # when, and at which row, the last line was printed
+
+        def show(processed: int, total: int) -> None:
+            if is_tty:
+                done = min(processed / total, 1.0) if total else 1.0
+                filled = int(done * BAR_WIDTH)
+                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+                self.stderr.write(f"\r{bar} {done:4.0%} {processed:>7}/{total}", ending="")
+                self.stderr.flush()
+                self._bar_shown = True
+            elif processed != last_line[1] and (
+                time.monotonic() - last_line[0] >= LINE_EVERY_SECONDS or processed >= total
+            ):
+                last_line[:] = [time.monotonic(), processed]
+                self.stderr.write(
+                    _("%(processed)s / %(total)s rows read")
+                    % {"processed": processed, "total": total}
+                )
+
+        return show
+
+    def _end_bar(self) -> None:
+        if getattr(self, "_bar_shown", False):
+            self.stderr.write("")
+            self._bar_shown = False
+
+    def _report(self, result: ImportResult) -> None:
+        if result.dry_run:
+            self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
+        self.stdout.write(
+            _(
+                "%(total)s rows: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(departed)s departed, %(rejected)s rejected; "
+                "%(units)s new services."
+            )
+            % {
+                "total": result.total_rows,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "departed": result.departed,
+                "rejected": result.rejected,
+                "units": result.units_created,
+            }
+        )
+        for note in result.notes:
+            self.stdout.write(self.style.WARNING(note))
+        for error in result.errors:
+            self.stdout.write(
+                _("line %(line)s, column “%(column)s”: %(message)s")
+                % {"line": error["line"], "column": error["column"], "message": error["message"]}
+            )
+        if result.errors_omitted:
+            self.stdout.write(
+                _("… and %(n)s more errors, not shown.") % {"n": result.errors_omitted}
+            )
