@@ -183,7 +183,7 @@ def actor_for_request(request: Any) -> Actor | None:
     organization = getattr(request, "organization", None)
     if organization is None:
         return None
-    agent = getattr(request.user, "agent", None) if request.user.is_authenticated else None
+    agent = getattr(request, "agent", None)
     actor = actor_for(organization, agent)
     request._relais_actor = actor
     return actor

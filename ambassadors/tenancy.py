@@ -18,14 +18,10 @@ from django.shortcuts import get_object_or_404
 from .models import Agent, Organization
 
 
-def organization_for_user(user: Any) -> Organization | None:
-    if not getattr(user, "is_authenticated", False):
+def agent_for_user(user: Any) -> Agent | None:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
         return None
-    try:
-        agent = Agent.objects.select_related("organization").get(user=user)
-    except Agent.DoesNotExist:
-        return None
-    return agent.organization
+    return Agent.objects.select_related("organization").filter(user=user).first()
 
 
 class OrganizationMiddleware:
@@ -33,7 +29,10 @@ class OrganizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.organization = organization_for_user(request.user)  # type: ignore[attr-defined]
+        # One query per request: the agent (and its organization) is kept for the actor.
+        agent = agent_for_user(request.user)
+        request.agent = agent  # type: ignore[attr-defined]
+        request.organization = agent.organization if agent else None  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

@@ -64,6 +64,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         # The one place a token's organization becomes the request's organization.
         request._request.organization = token.organization  # type: ignore[attr-defined]
+        request._request.agent = None  # type: ignore[attr-defined]
         request._request._relais_actor = None  # type: ignore[attr-defined]
         return TokenUser(token), token
 

@@ -202,7 +202,7 @@ def test_listing_agents_for_a_signed_in_person_does_not_grow_with_rows(
     AgentFactory.create_batch(rows, organization=organization, unit=tree.proprete)
     # session, user, the user's agent twice (tenancy middleware, then the actor), roles and
     # their units, mandates, count, page
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = comms_client.get(AGENTS_URL)
     assert response.json()["count"] == rows + 1
 
