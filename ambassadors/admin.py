@@ -15,6 +15,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    Activity,
+    ActivitySource,
     Agent,
     AmbassadorMandate,
     DirectoryImport,
@@ -22,9 +24,12 @@ from .models import (
     OrgUnit,
     Role,
     Site,
+    Verb,
 )
 
-SCOPED_MODELS = (OrgUnit, Site, Agent, Role, AmbassadorMandate, DirectoryImport)
+
+def _is_scoped(model: Any) -> bool:
+    return hasattr(model._default_manager, "for_org")
 
 
 def _organization(request: HttpRequest) -> Organization | None:
@@ -66,12 +71,12 @@ class OrgScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model in SCOPED_MODELS and not request.user.is_superuser:
+        if _is_scoped(db_field.related_model) and not request.user.is_superuser:
             kwargs["queryset"] = db_field.related_model.objects.for_org(_organization(request) or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model in SCOPED_MODELS and not request.user.is_superuser:
+        if _is_scoped(db_field.related_model) and not request.user.is_superuser:
             kwargs["queryset"] = db_field.related_model.objects.for_org(_organization(request) or 0)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -208,6 +213,45 @@ class DirectoryImportAdmin(OrgScopedAdmin):
     ]
     list_filter = ["status", "full", "dry_run"]
     search_fields = ["filename"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Verb)
+class VerbAdmin(OrgScopedAdmin):
+    list_display = ["code", "label", "category", "is_active"]
+    list_filter = ["category", "is_active"]
+    search_fields = ["code", "label"]
+
+
+@admin.register(ActivitySource)
+class ActivitySourceAdmin(OrgScopedAdmin):
+    list_display = ["code", "name", "signs_requests", "created_at"]
+    search_fields = ["code", "name"]
+
+    @admin.display(boolean=True, description=_("requests must be signed"))
+    def signs_requests(self, obj: ActivitySource) -> bool:
+        return bool(obj.signing_secret)
+
+
+@admin.register(Activity)
+class ActivityAdmin(OrgScopedAdmin):
+    """The ledger, read-only: it is append-only, corrections are retractions."""
+
+    list_display = ["occurred_at", "agent", "verb", "source", "external_id", "object_title"]
+    list_filter = ["verb__category", "source"]
+    list_select_related = ["agent", "verb", "source"]
+    search_fields = ["external_id", "agent__hr_id", "agent__last_name"]
+    date_hierarchy = "occurred_at"
+    # Counting millions of rows on every page view is slower than the page itself.
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -8,3 +8,6 @@ class AmbassadorsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401 (connects the receivers)
+        from .receivers import connect as connect_receivers
+
+        connect_receivers()

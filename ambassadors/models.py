@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 from typing import Self
 
@@ -443,10 +444,12 @@ class ActivitySource(models.Model):
 
 
 class Activity(models.Model):
-    """One thing an agent did, as reported by a source. Append-only.
+    """One thing an agent did, as reported by a source. Append-only: never updated.
 
-    Rows are never updated, except ``retracted_at`` (and its reason) set once when the
-    source says the content was unpublished or deleted, so that history can be replayed.
+    A retraction (the content was unpublished or deleted) is its own row,
+    ``ActivityRetraction``, so that history can be replayed. It also keeps this row free of
+    a column that would be NULL in nearly every row: the NULL bitmap it brings costs 8 bytes
+    a row, the difference between 30 and 31 rows per page.
 
     The row is kept compact (target: at most 350 bytes per row on PostgreSQL, table and
     indexes together): 4-byte keys for verb and source, no index that no named query needs,
@@ -501,7 +504,6 @@ class Activity(models.Model):
     )
     occurred_at = models.DateTimeField(_("occurred at"))
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True)
     source = models.ForeignKey(
         ActivitySource,
         on_delete=models.PROTECT,
@@ -522,7 +524,6 @@ class Activity(models.Model):
     object_type = models.CharField(_("object type"), max_length=40, blank=True)
     object_title = models.CharField(_("object title"), max_length=200, blank=True)
     object_url = models.CharField(_("object URL"), max_length=500, blank=True)
-    retraction_reason = models.CharField(_("retraction reason"), max_length=200, blank=True)
 
     objects = OrgScopedManager()
 
@@ -530,7 +531,7 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         constraints = [
-            # Idempotent ingestion and retraction by external id: INSERT ... ON CONFLICT
+            # Idempotent ingestion, and retraction, by external id: INSERT ... ON CONFLICT
             # (source_id, external_id) DO NOTHING, and WHERE source_id = ? AND external_id IN.
             # A source belongs to exactly one organization, so this is "unique per
             # (organization, source, external id)" without a third column in the index.
@@ -541,3 +542,37 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.verb_id} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def retracted_at(self) -> datetime.datetime | None:
+        """When it was retracted, or None (load with ``select_related("retraction")``)."""
+        retraction = getattr(self, "retraction", None)
+        return retraction.retracted_at if retraction is not None else None
+
+
+class ActivityRetraction(models.Model):
+    """An activity taken back by its source: set once, never updated, never deleted."""
+
+    # The activity's id as primary key: "once per activity" is the primary key itself, and
+    # INSERT ... ON CONFLICT DO NOTHING makes a second retraction change nothing.
+    activity = models.OneToOneField(
+        Activity,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="retraction",
+        verbose_name=_("activity"),
+    )
+    retracted_at = models.DateTimeField(_("retracted at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("activity retraction")
+        verbose_name_plural = _("activity retractions")
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.retracted_at:%Y-%m-%d %H:%M}"
+
+
+from .adoption_models import *  # noqa: E402,F403
+from .coaching_models import *  # noqa: E402,F403
+from .event_models import *  # noqa: E402,F403

@@ -34,6 +34,9 @@ class Action(StrEnum):
     MANAGE_TOKENS = "manage_tokens"
     LOG_COACHING = "log_coaching"
     VIEW_COVERAGE = "view_coverage"
+    CONFIRM_COACHING = "confirm_coaching"
+    VIEW_COACHING_NOTES = "view_coaching_notes"
+    EDIT_OLD_COACHING = "edit_old_coaching"
 
 
 class Reach(StrEnum):
@@ -67,6 +70,15 @@ MATRIX: dict[Action, dict[RoleName, Reach]] = {
         RoleName.COMMS: Reach.ORGANIZATION,
         RoleName.MANAGER: Reach.SUBTREE,
     },
+    # The coached agent confirms their own session; their manager may confirm for them.
+    Action.CONFIRM_COACHING: {
+        RoleName.MANAGER: Reach.SUBTREE,
+        RoleName.AGENT: Reach.SELF,
+    },
+    # Besides the session's own coach, who always sees the notes they wrote.
+    Action.VIEW_COACHING_NOTES: {RoleName.COMMS: Reach.ORGANIZATION},
+    # Changing a session more than 7 days after it was held (or logged, if later).
+    Action.EDIT_OLD_COACHING: {RoleName.COMMS: Reach.ORGANIZATION},
 }
 
 

@@ -7,8 +7,9 @@ For each engine it:
 
 1. creates a throwaway database (PostgreSQL: ``relais_bench_ledger``, dropped and re-created;
    SQLite: a file in a temporary directory), runs ``migrate``, then creates the ledger
-   tables (Verb, ActivitySource, Activity) with ``schema_editor().create_model`` when
-   ``migrate`` did not (their migration does not exist yet), and loads an organization with
+   tables (Verb, ActivitySource, Activity, ActivityRetraction) with
+   ``schema_editor().create_model`` when ``migrate`` did not, or re-creates them when their
+   columns differ from the models (while the migration lags behind), and loads an organization with
    ``--agents`` agents in 50 services and 10 sites and an ``activities:write`` token;
 2. starts gunicorn (``--workers`` sync workers) on a free port with that database;
 3. pre-builds the request bodies (lists of 5,000 activities: 60-character titles,
@@ -78,6 +79,7 @@ def django_setup(agents: int) -> None:
 
     from ambassadors.models import (
         Activity,
+        ActivityRetraction,
         ActivitySource,
         Agent,
         Organization,
@@ -89,10 +91,28 @@ def django_setup(agents: int) -> None:
     from api.services import api_token_create
 
     call_command("migrate", verbosity=0)
-    tables = set(connection.introspection.table_names())
+    # Until the ledger's migration matches the models, (re)create the ledger's tables from
+    # the models themselves: a table is created when missing, dropped and re-created when
+    # its columns differ from the model's.
+    models = (Verb, ActivitySource, Activity, ActivityRetraction)
     created = []
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        stale = []
+        for model in models:
+            table = model._meta.db_table
+            if table in tables:
+                columns = {
+                    c.name for c in connection.introspection.get_table_description(cursor, table)
+                }
+                if columns != {f.column for f in model._meta.concrete_fields}:
+                    stale.append(model)
     with connection.schema_editor() as editor:
-        for model in (Verb, ActivitySource, Activity):
+        for model in reversed(models):
+            if model in stale:
+                editor.delete_model(model)
+                tables.discard(model._meta.db_table)
+        for model in models:
             if model._meta.db_table not in tables:
                 editor.create_model(model)
                 created.append(model._meta.db_table)
@@ -299,13 +319,11 @@ def copy_bench(items: list[dict]) -> dict[str, float]:
                     unit_id,
                     site_id,
                     now,
-                    "",
                 )
             )
         columns = (
             "organization_id, source_id, external_id, verb_id, agent_id, occurred_at, "
-            "object_type, object_title, object_url, unit_id, site_id, created_at, "
-            "retraction_reason"
+            "object_type, object_title, object_url, unit_id, site_id, created_at"
         )
         figures = {}
         for name, like in (

@@ -67,9 +67,59 @@ Resolve = Callable[[OrganizationA], Any]
 OBJECT_FOR_URL: dict[tuple[str, str], Resolve] = {
     ("agent-detail", "pk"): lambda a: a.agent.pk,
     ("unit-detail", "pk"): lambda a: a.unit.pk,
+    ("coaching-confirm-link", "token"): lambda a: _coaching_token_of(a),
 }
+
+
+def _event_of(a: OrganizationA) -> Any:
+    from django.utils import timezone
+
+    from ambassadors.models import Event
+
+    event, _created = Event.objects.get_or_create(
+        organization=a.organization,
+        title="Démo A",
+        defaults={"starts_at": timezone.now(), "ends_at": timezone.now(), "unit": a.unit},
+    )
+    return event
+
+
+def _coaching_session_of(a: OrganizationA) -> Any:
+    """A session of organization A coaching A's marked agent (created once per test)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ambassadors.models import CoachingSession
+    from ambassadors.services.coaching import SessionData, coaching_session_create
+
+    session = CoachingSession.objects.for_org(a.organization).first()
+    if session is None:
+        coach = AgentFactory(organization=a.organization, unit=a.unit)
+        MandateFactory(agent=coach, units=[a.unit])
+        session = coaching_session_create(
+            organization=a.organization,
+            data=SessionData(
+                coach=coach,
+                agents=[a.agent],
+                occurred_at=timezone.now() - timedelta(hours=1),
+                notes=MARKERS["agent_last_name"],
+            ),
+            actor=None,
+        )
+    return session
+
+
+def _coaching_token_of(a: OrganizationA) -> str:
+    from ambassadors.services.coaching import coaching_confirmation_token
+
+    return coaching_confirmation_token(_coaching_session_of(a).participants.get())
+
+
 # kwarg → value, for names that mean the same object on every URL.
 OBJECT_FOR_KWARG: dict[str, Resolve] = {
+    "session_id": lambda a: _coaching_session_of(a).pk,
+    "event_id": lambda a: _event_of(a).pk,
     "agent_id": lambda a: a.agent.pk,
     "unit_id": lambda a: a.unit.pk,
     "site_id": lambda a: a.site.pk,

@@ -223,8 +223,10 @@ class ActivitySerializer(serializers.Serializer):
     unit_id = serializers.IntegerField(allow_null=True, help_text="The agent's service then")
     site_id = serializers.IntegerField(allow_null=True, help_text="The agent's site then")
     created_at = serializers.DateTimeField(help_text="When Relais recorded it")
-    retracted_at = serializers.DateTimeField(allow_null=True)
-    retraction_reason = serializers.CharField()
+    retracted_at = serializers.DateTimeField(allow_null=True, source="retraction.retracted_at")
+    retraction_reason = serializers.CharField(
+        allow_null=True, source="retraction.reason", help_text="null unless retracted"
+    )
 
     class Meta:
         ref_name = "Activity"
@@ -278,7 +280,9 @@ def activity_list(
     since: Any = None,
     reach: Q | None = None,
 ) -> QuerySet[Activity]:
-    activities = Activity.objects.for_org(organization).select_related("agent", "source", "verb")
+    activities = Activity.objects.for_org(organization).select_related(
+        "agent", "source", "verb", "retraction"
+    )
     if agent_hr_id:
         activities = activities.filter(agent__hr_id=agent_hr_id, agent__organization=organization)
     if verb:
@@ -290,15 +294,12 @@ def activity_list(
     if reach is not None:
         activities = activities.filter(reach)
     return activities.only(
-        *(
-            f.name
-            for f in Activity._meta.concrete_fields
-            if f.name not in ("organization", "retraction_reason")
-        ),
-        "retraction_reason",
+        *(f.name for f in Activity._meta.concrete_fields if f.name != "organization"),
         "agent__hr_id",
         "source__code",
         "verb__code",
+        "retraction__retracted_at",
+        "retraction__reason",
     ).order_by("-occurred_at", "-id")
 
 

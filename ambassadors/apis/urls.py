@@ -31,3 +31,25 @@ urlpatterns: list = [
         name="api-directory-import",
     ),
 ]
+
+from .events import EventAttendanceApi, EventListApi  # noqa: E402
+
+urlpatterns += [
+    path("events", EventListApi.as_view(), name="api-events"),
+    path(
+        "events/<int:event_id>/attendance",
+        EventAttendanceApi.as_view(),
+        name="api-event-attendance",
+    ),
+]
+
+from .coaching import CoachingSessionDetailApi, CoachingSessionListCreateApi  # noqa: E402
+
+urlpatterns += [
+    path("coaching-sessions", CoachingSessionListCreateApi.as_view(), name="api-coaching-sessions"),
+    path(
+        "coaching-sessions/<int:session_id>",
+        CoachingSessionDetailApi.as_view(),
+        name="api-coaching-session",
+    ),
+]

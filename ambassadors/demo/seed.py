@@ -18,6 +18,7 @@ from ambassadors.models import Agent, AmbassadorMandate, Organization, OrgUnit, 
 from ambassadors.services.organizations import organization_create
 
 from . import data
+from .history import demo_history_delete
 from .plan import MAX_AGENTS, DemoPlan, minimum_agents, plan_demo
 
 DEMO_PASSWORD = "relais-demo"
@@ -127,6 +128,7 @@ def demo_delete() -> bool:
     organization = Organization.objects.filter(slug=data.ORGANIZATION_SLUG).first()
     if organization is None:
         return False
+    demo_history_delete(organization=organization)
     Agent.objects.for_org(organization).delete()
     OrgUnit.objects.for_org(organization).update(parent=None)
     OrgUnit.objects.for_org(organization).delete()

@@ -30,7 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ambassadors.errors import DomainError
-from ambassadors.models import Activity, ActivitySource, Agent, Organization, Verb
+from ambassadors.models import (
+    Activity,
+    ActivityRetraction,
+    ActivitySource,
+    Agent,
+    Organization,
+    Verb,
+)
 from ambassadors.signals import activities_recorded, activities_retracted, send_after_commit
 
 MAX_ITEMS = 5000
@@ -43,7 +50,7 @@ _EXTERNAL_ID_MAX = Activity._meta.get_field("external_id").max_length or 200
 _TYPE_MAX = Activity._meta.get_field("object_type").max_length or 40
 _TITLE_MAX = Activity._meta.get_field("object_title").max_length or 200
 _URL_MAX = Activity._meta.get_field("object_url").max_length or 500
-_REASON_MAX = Activity._meta.get_field("retraction_reason").max_length or 200
+_REASON_MAX = ActivityRetraction._meta.get_field("reason").max_length or 200
 _SOURCE_CODE_MAX = ActivitySource._meta.get_field("code").max_length or 40
 
 
@@ -458,7 +465,7 @@ def _stored(source: ActivitySource, external_ids: set[str]) -> set[str]:
 
 _COLUMNS = (
     "organization_id, source_id, external_id, verb_id, agent_id, occurred_at, object_type, "
-    "object_title, object_url, unit_id, site_id, created_at, retraction_reason"
+    "object_title, object_url, unit_id, site_id, created_at"
 )
 
 
@@ -481,7 +488,7 @@ def _insert(
             cursor.execute(
                 f"INSERT INTO {table} ({_COLUMNS}) "
                 "SELECT %s, %s, e->>0, (e->>1)::int, (e->>2)::bigint, (e->>3)::timestamptz, "
-                "e->>4, e->>5, e->>6, (e->>7)::bigint, (e->>8)::bigint, %s, '' "
+                "e->>4, e->>5, e->>6, (e->>7)::bigint, (e->>8)::bigint, %s "
                 f"FROM json_array_elements(%s::json) AS e {conflict}",
                 [organization.pk, source.pk, now, payload],
             )
@@ -493,7 +500,7 @@ def _insert(
             # ON CONFLICT (documented in its upsert page).
             cursor.execute(
                 f"INSERT INTO {table} ({_COLUMNS}) "
-                f"SELECT %s, %s, {picks}, %s, '' FROM json_each(%s) WHERE true {conflict}",
+                f"SELECT %s, %s, {picks}, %s FROM json_each(%s) WHERE true {conflict}",
                 [organization.pk, source.pk, adapt(now), payload],
             )
         return {row[0] for row in cursor.fetchall()}
@@ -693,24 +700,38 @@ def activities_retract(
     existing: set[str] = set()
     if source is not None and wanted:
         table = Activity._meta.db_table
-        adapt = connection.ops.adapt_datetimefield_value
+        retractions = ActivityRetraction._meta.db_table
         condition, param = _in_list("external_id", sorted(set(wanted)))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET retracted_at = %s, retraction_reason = %s "
-                f"WHERE source_id = %s AND retracted_at IS NULL AND {condition} "
-                "RETURNING external_id, agent_id, verb_id",
-                [adapt(now), reason, source.pk, param],
+                f"SELECT id, external_id, agent_id, verb_id FROM {table} "
+                f"WHERE source_id = %s AND {condition}",
+                [source.pk, param],
             )
-            retracted = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-            rest = sorted(set(wanted) - retracted.keys())
-            if rest:
-                condition, param = _in_list("external_id", rest)
-                cursor.execute(
-                    f"SELECT external_id FROM {table} WHERE source_id = %s AND {condition}",
-                    [source.pk, param],
+            found = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+            existing = {external_id for external_id, _agent, _verb in found.values()}
+            if found:
+                # The primary key (activity_id) makes a retraction happen once, also when
+                # two requests race: only the rows actually inserted are returned.
+                select = (
+                    "SELECT CAST(value AS bigint), %s, %s FROM json_each(%s) WHERE true"
+                    if _vendor() == "sqlite"
+                    else "SELECT CAST(e AS bigint), %s, %s "
+                    "FROM json_array_elements_text(%s::json) AS e"
                 )
-                existing = {row[0] for row in cursor.fetchall()}
+                cursor.execute(
+                    f"INSERT INTO {retractions} (activity_id, retracted_at, reason) {select} "
+                    "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
+                    [
+                        connection.ops.adapt_datetimefield_value(now),
+                        reason,
+                        json.dumps(sorted(found)),
+                    ],
+                )
+                retracted = {
+                    found[row[0]][0]: (found[row[0]][1], found[row[0]][2])
+                    for row in cursor.fetchall()
+                }
 
     report = RetractReport(results=results)
     reported: set[str] = set()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import translation
 
 from ambassadors.errors import DomainError
-from ambassadors.models import Activity, ActivitySource, Verb
+from ambassadors.models import Activity, ActivityRetraction, ActivitySource, Verb
 from ambassadors.services.ledger import (
     activities_ingest,
     activities_retract,
@@ -298,7 +298,8 @@ def test_a_retraction_is_set_once_and_reported_per_id(organization, agent):
     assert again.results[0]["status"] == "already_retracted"
     activity = Activity.objects.get(external_id="a")
     assert activity.retracted_at == stamped is not None
-    assert activity.retraction_reason == "Dépubliée"
+    assert activity.retraction.reason == "Dépubliée"
+    assert ActivityRetraction.objects.count() == 1
     assert Activity.objects.get(external_id="b").retracted_at is None
 
 

@@ -216,8 +216,9 @@ def test_unit_page_takes_the_same_queries_whatever_the_number_of_agents(
 ):
     AgentFactory.create_batch(agents, organization=organization, unit=tree.proprete)
     # session, user, organization, user's agent, roles (+units), mandates: 7
-    # then the unit, the tree (2), its ancestors, the count and the page of agents
-    with django_assert_num_queries(12):
+    # then the unit, the tree (2), its ancestors, the adoption stage counts, the count and
+    # the page of agents
+    with django_assert_num_queries(13):
         html = _page(comms_client, reverse("unit-detail", args=[tree.voirie.pk]))
     assert html.count("<tr>") == agents + 1
 
@@ -263,8 +264,8 @@ def test_agent_page_takes_a_fixed_number_of_queries(
         RoleFactory(agent=field_agent, kind=kind, units=[tree.culture, tree.voirie])
         MandateFactory(agent=field_agent, units=[tree.voirie, tree.proprete, tree.culture])
     # auth and actor (7), the agent, its unit, its ancestors, its site,
-    # roles (+units), mandates (+units)
-    with django_assert_num_queries(14):
+    # roles (+units), mandates (+units), the adoption stage
+    with django_assert_num_queries(15):
         html = _page(comms_client, reverse("agent-detail", args=[field_agent.pk]))
     assert html.count('class="card-item"') == 2 * roles
 
@@ -306,8 +307,9 @@ def test_home_takes_the_same_queries_whatever_the_number_of_people_listed(
         RoleFactory(agent=helper, kind=Role.Kind.RESOURCE_PERSON, units=[tree.culture])
     client = login(comms)
     # auth and actor (8), programme overview (4), tree (2), me, ambassadors, resource
-    # persons (Culture is a root: no ancestor to load)
-    with django_assert_num_queries(16):
+    # persons (Culture is a root: no ancestor to load), coaching sessions to confirm (mine,
+    # my teams')
+    with django_assert_num_queries(18):
         html = _page(client, reverse("home"))
     assert html.count("Aide") == 2 * people
 

@@ -105,6 +105,30 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
         "agent": NOTHING,
         "outsider": OUTSIDER_ORG,
     },
+    Action.CONFIRM_COACHING: {
+        "comms": OWN_RECORD,
+        "manager": MANAGED,
+        "resource_person": OWN_RECORD,
+        "ambassador": OWN_RECORD,
+        "agent": OWN_RECORD,
+        "outsider": OWN_RECORD,
+    },
+    Action.VIEW_COACHING_NOTES: {
+        "comms": IN_ORG,
+        "manager": NOTHING,
+        "resource_person": NOTHING,
+        "ambassador": NOTHING,
+        "agent": NOTHING,
+        "outsider": OUTSIDER_ORG,
+    },
+    Action.EDIT_OLD_COACHING: {
+        "comms": IN_ORG,
+        "manager": NOTHING,
+        "resource_person": NOTHING,
+        "ambassador": NOTHING,
+        "agent": NOTHING,
+        "outsider": OUTSIDER_ORG,
+    },
 }
 
 

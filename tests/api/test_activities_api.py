@@ -264,7 +264,11 @@ def test_retractions_are_reported_per_id_and_set_once(writer, agent):
     assert [r["status"] for r in first.json()["results"]] == ["retracted", "not_found"]
     assert again.json()["results"][0]["status"] == "already_retracted"
     retracted = Activity.objects.get(external_id="a")
-    assert retracted.retraction_reason == "Actualité dépubliée"
+    assert retracted.retraction.reason == "Actualité dépubliée"
+    listed = {r["external_id"]: r for r in writer.get(URL).json()["results"]}
+    assert listed["a"]["retraction_reason"] == "Actualité dépubliée"
+    assert listed["a"]["retracted_at"] is not None
+    assert (listed["b"]["retracted_at"], listed["b"]["retraction_reason"]) == (None, None)
     assert Activity.objects.get(external_id="b").retracted_at is None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ambassadors.errors import DomainError
+from ambassadors.management.progress import Progress
 from ambassadors.models import Organization
 from ambassadors.services.ledger import (
     CSV_COLUMNS,
@@ -19,8 +19,6 @@ from ambassadors.services.ledger import (
     activities_ingest_table,
 )
 
-BAR_WIDTH = 30
-LINE_EVERY_SECONDS = 5.0
 ERRORS_SHOWN = 1000
 
 
@@ -56,6 +54,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
+        progress = Progress(self.stderr)
         with translation.override(organization.language):
             try:
                 report = activities_ingest_table(
@@ -63,43 +62,16 @@ class Command(BaseCommand):
                     source=path,
                     source_code=options["source"],
                     filename=path.name,
-                    progress=self._progress_printer(),
+                    progress=progress,
                 )
             except DomainError as exc:
-                self._end_bar()
+                progress.end()
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
-            self._end_bar()
+            progress.end()
             if options["json"]:
                 self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
             else:
                 self._report(report)
-
-    def _progress_printer(self) -> Any:
-        self._bar_shown = False
-        is_tty = self.stderr.isatty()
-        last_line = [0.0]
-
-        def show(processed: int, total: int) -> None:
-            if is_tty:
-                done = min(processed / total, 1.0) if total else 1.0
-                filled = int(done * BAR_WIDTH)
-                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
-                self.stderr.write(f"\r{bar} {done:4.0%} {processed:>9}/{total}", ending="")
-                self.stderr.flush()
-                self._bar_shown = True
-            elif time.monotonic() - last_line[0] >= LINE_EVERY_SECONDS or processed >= total:
-                last_line[0] = time.monotonic()
-                self.stderr.write(
-                    _("%(processed)s / %(total)s rows read")
-                    % {"processed": processed, "total": total}
-                )
-
-        return show
-
-    def _end_bar(self) -> None:
-        if getattr(self, "_bar_shown", False):
-            self.stderr.write("")
-            self._bar_shown = False
 
     def _report(self, report: TableIngestReport) -> None:
         self.stdout.write(

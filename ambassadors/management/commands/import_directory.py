@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ambassadors.errors import DomainError
+from ambassadors.management.progress import Progress
 from ambassadors.models import Organization
 from ambassadors.services.directory import ImportResult, directory_import
-
-BAR_WIDTH = 30
-LINE_EVERY_SECONDS = 5.0
 
 
 class Command(BaseCommand):
@@ -45,6 +42,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
+        progress = Progress(self.stderr)
         with translation.override(organization.language):
             try:
                 result = directory_import(
@@ -53,42 +51,13 @@ class Command(BaseCommand):
                     filename=path.name,
                     full=options["full"],
                     dry_run=options["dry_run"],
-                    progress=self._progress_printer(),
+                    progress=progress,
                 )
             except DomainError as exc:
-                self._end_bar()
+                progress.end()
                 raise CommandError(f"{exc.message} [{exc.code}]") from exc
-            self._end_bar()
+            progress.end()
             self._report(result)
-
-    def _progress_printer(self) -> Any:
-        self._bar_shown = False
-        is_tty = self.stderr.isatty()
-        last_line = [0.0, -1]  # when, and at which row, the last line was printed
-
-        def show(processed: int, total: int) -> None:
-            if is_tty:
-                done = min(processed / total, 1.0) if total else 1.0
-                filled = int(done * BAR_WIDTH)
-                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
-                self.stderr.write(f"\r{bar} {done:4.0%} {processed:>7}/{total}", ending="")
-                self.stderr.flush()
-                self._bar_shown = True
-            elif processed != last_line[1] and (
-                time.monotonic() - last_line[0] >= LINE_EVERY_SECONDS or processed >= total
-            ):
-                last_line[:] = [time.monotonic(), processed]
-                self.stderr.write(
-                    _("%(processed)s / %(total)s rows read")
-                    % {"processed": processed, "total": total}
-                )
-
-        return show
-
-    def _end_bar(self) -> None:
-        if getattr(self, "_bar_shown", False):
-            self.stderr.write("")
-            self._bar_shown = False
 
     def _report(self, result: ImportResult) -> None:
         if result.dry_run:

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from ambassadors.demo import DEMO_PASSWORD, DemoSummary, demo_seed
+from ambassadors.demo.history import HistorySummary, demo_history_write
 from ambassadors.errors import DomainError
 
 
@@ -27,14 +28,38 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete the demo organization and all its data first, then seed again.",
         )
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Skip the year of activity history, events and coaching sessions.",
+        )
 
     def handle(self, *args: Any, agents: int, seed: int, reset: bool, **options: Any) -> None:
         started = time.perf_counter()
         try:
             summary = demo_seed(agents=agents, seed=seed, reset=reset)
+            history = None
+            if summary.created and not options.get("no_history"):
+                history = demo_history_write(organization=summary.organization, seed=seed)
         except DomainError as error:
             raise CommandError(error.message) from error
         self._report(summary, time.perf_counter() - started)
+        if history is not None:
+            self._report_history(history)
+
+    def _report_history(self, history: HistorySummary) -> None:
+        self.stdout.write(
+            _(
+                "History: %(activities)d activities, %(events)d events (%(attendances)d "
+                "attendances), %(sessions)d coaching sessions."
+            )
+            % {
+                "activities": history.activities,
+                "events": history.events,
+                "attendances": history.attendances,
+                "sessions": history.coaching_sessions,
+            }
+        )
 
     def _report(self, summary: DemoSummary, seconds: float) -> None:
         org = summary.organization
