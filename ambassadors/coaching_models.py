@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import post_save
@@ -315,6 +316,17 @@ class CoachingSessionRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} #{self.number}"
+
+    @property
+    def changed_field_labels(self) -> list[str]:
+        """The changed fields as people read them (the field's name in their language)."""
+        labels = []
+        for key in self.changed_fields:
+            try:
+                labels.append(str(CoachingSession._meta.get_field(key).verbose_name))
+            except FieldDoesNotExist:
+                labels.append(key)
+        return labels
 
 
 @receiver(post_save, sender=Organization, dispatch_uid="ambassadors.organization_coaching_topics")

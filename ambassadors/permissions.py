@@ -98,6 +98,11 @@ class Actor:
     def is_comms(self) -> bool:
         return RoleName.COMMS in self.roles
 
+    @property
+    def can_log_coaching(self) -> bool:
+        """For templates, which cannot call ``can``: coaching and event pages."""
+        return self.can(Action.LOG_COACHING)
+
     def can(self, action: Action, target: Agent | OrgUnit | None = None) -> bool:
         return any(
             self._reaches(reach, target)

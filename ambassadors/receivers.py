@@ -1,9 +1,10 @@
 """Receivers of the ledger's signals inside ``ambassadors``: the adoption read model.
 
 Connected in ``AmbassadorsConfig.ready()``. Both signals are sent after commit with the
-agents touched; the recomputation is set-based (a constant number of queries), so it runs
-inline. ``adoption_deferred`` lets a bulk writer (the demo history) skip it and recompute
-once at the end.
+agents touched; the receiver queues one django-q2 task for them, so an ingestion request
+pays one enqueue, not an aggregate over the touched agents' history (which grows with the
+ledger). The recomputation is set-based and idempotent. ``adoption_deferred`` lets a bulk
+writer (the demo history) skip it and recompute once at the end.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .services.adoption import adoption_recompute
+from django_q.tasks import async_task
+
 from .signals import activities_recorded, activities_retracted
 
 _deferred: ContextVar[bool] = ContextVar("relais_adoption_deferred", default=False)
@@ -34,7 +36,13 @@ def adoption_on_activities(
 ) -> None:
     if _deferred.get():
         return
-    adoption_recompute(organization=organization_id, agent_ids=agent_ids)
+    async_task(
+        "ambassadors.tasks.adoption_refresh_task",
+        organization_id,
+        sorted(agent_ids),
+        task_name=f"adoption-{organization_id}",
+        q_options={"group": "adoption"},
+    )
 
 
 def connect() -> None:

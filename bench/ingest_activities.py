@@ -6,10 +6,7 @@
 For each engine it:
 
 1. creates a throwaway database (PostgreSQL: ``relais_bench_ledger``, dropped and re-created;
-   SQLite: a file in a temporary directory), runs ``migrate``, then creates the ledger
-   tables (Verb, ActivitySource, Activity, ActivityRetraction) with
-   ``schema_editor().create_model`` when ``migrate`` did not, or re-creates them when their
-   columns differ from the models (while the migration lags behind), and loads an organization with
+   SQLite: a file in a temporary directory), runs ``migrate``, and loads an organization with
    ``--agents`` agents in 50 services and 10 sites and an ``activities:write`` token;
 2. starts gunicorn (``--workers`` sync workers) on a free port with that database;
 3. pre-builds the request bodies (lists of 5,000 activities: 60-character titles,
@@ -75,47 +72,17 @@ def django_setup(agents: int) -> None:
     sys.path.insert(0, str(ROOT))
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     from ambassadors.models import (
-        Activity,
-        ActivityRetraction,
-        ActivitySource,
         Agent,
         Organization,
         OrgUnit,
         Site,
-        Verb,
     )
     from ambassadors.services.verbs import verbs_ensure_defaults
     from api.services import api_token_create
 
     call_command("migrate", verbosity=0)
-    # Until the ledger's migration matches the models, (re)create the ledger's tables from
-    # the models themselves: a table is created when missing, dropped and re-created when
-    # its columns differ from the model's.
-    models = (Verb, ActivitySource, Activity, ActivityRetraction)
-    created = []
-    with connection.cursor() as cursor:
-        tables = set(connection.introspection.table_names(cursor))
-        stale = []
-        for model in models:
-            table = model._meta.db_table
-            if table in tables:
-                columns = {
-                    c.name for c in connection.introspection.get_table_description(cursor, table)
-                }
-                if columns != {f.column for f in model._meta.concrete_fields}:
-                    stale.append(model)
-    with connection.schema_editor() as editor:
-        for model in reversed(models):
-            if model in stale:
-                editor.delete_model(model)
-                tables.discard(model._meta.db_table)
-        for model in models:
-            if model._meta.db_table not in tables:
-                editor.create_model(model)
-                created.append(model._meta.db_table)
     organization = Organization.objects.create(slug="bench", name="Ville de Bench")
     verbs_ensure_defaults(organization=organization)  # the signal did it; harmless again
     units = [
@@ -143,7 +110,7 @@ def django_setup(agents: int) -> None:
     token = api_token_create(
         organization=organization, name="bench", scopes="read,activities:write"
     ).raw
-    print(json.dumps({"token": token, "created_tables": created}))
+    print(json.dumps({"token": token}))
 
 
 def django_stats() -> None:
@@ -369,7 +336,7 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict:
         env=env,
         cwd=ROOT,
     )
-    result: dict[str, object] = {"engine": engine, "created_tables": setup["created_tables"]}
+    result: dict[str, object] = {"engine": engine}
     try:
         wait_for(port, server)
         runs = []

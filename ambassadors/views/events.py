@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..errors import DomainError
 from ..models import Agent, Event, EventAttendance, OrgUnit, Site
@@ -197,7 +197,12 @@ def _announce(request: HttpRequest, report: Any) -> None:
     if report.added:
         messages.success(
             request,
-            _("%(count)d attendance(s) recorded.") % {"count": len(report.added)},
+            ngettext(
+                "%(count)d attendance recorded.",
+                "%(count)d attendances recorded.",
+                len(report.added),
+            )
+            % {"count": len(report.added)},
         )
     if report.already:
         messages.info(

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ambassadors.models import AdoptionStage, AgentAdoption
 from ambassadors.receivers import adoption_deferred
@@ -162,11 +162,7 @@ def test_recompute_costs_the_same_queries_for_1_or_20_agents(
     assert AgentAdoption.objects.filter(agent__in=agents).count() == count
 
 
-@pytest.mark.parametrize("count", [1, 20])
-def test_the_receiver_costs_the_same_queries_for_1_or_20_agents(
-    organization, tree, count, django_capture_on_commit_callbacks
-):
-    agents = AgentFactory.create_batch(count, organization=organization, unit=tree.culture)
+def _ingest_tours(organization, agents, callbacks_fixture):
     items = [
         {
             "external_id": f"tour-{agent.pk}",
@@ -176,13 +172,47 @@ def test_the_receiver_costs_the_same_queries_for_1_or_20_agents(
         }
         for agent in agents
     ]
-    with django_capture_on_commit_callbacks() as callbacks:
+    with callbacks_fixture() as callbacks:
         activities_ingest(organization=organization, items=items)
-    with CaptureQueriesContext(connection) as queries:
-        for callback in callbacks:
-            callback()
-    assert len(queries) == 4
-    assert AgentAdoption.objects.filter(agent__in=agents).count() == count
+    return callbacks
+
+
+def test_the_receiver_costs_the_same_queries_for_1_or_20_agents(
+    organization, tree, django_capture_on_commit_callbacks
+):
+    counts = []
+    for size in (1, 20):
+        agents = AgentFactory.create_batch(size, organization=organization, unit=tree.culture)
+        callbacks = _ingest_tours(organization, agents, django_capture_on_commit_callbacks)
+        with CaptureQueriesContext(connection) as queries:
+            for callback in callbacks:
+                callback()
+        counts.append(len(queries))
+        assert AgentAdoption.objects.filter(agent__in=agents).count() == size
+    assert counts[0] == counts[1]
+
+
+def test_an_ingestion_only_queues_the_adoption_refresh(
+    organization, tree, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from ambassadors.tasks import adoption_refresh_task
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(Conf, "ORM", "default")
+    agents = AgentFactory.create_batch(3, organization=organization, unit=tree.culture)
+    for callback in _ingest_tours(organization, agents, django_capture_on_commit_callbacks):
+        callback()
+    assert not AgentAdoption.objects.filter(agent__in=agents).exists()
+    queued = [SignedPackage.loads(row.payload) for row in OrmQ.objects.all()]
+    assert [task["func"] for task in queued] == ["ambassadors.tasks.adoption_refresh_task"]
+    # The worker's turn; twice, as a retried task would be.
+    assert adoption_refresh_task(*queued[0]["args"]) == 3
+    assert adoption_refresh_task(*queued[0]["args"]) == 3
+    assert AgentAdoption.objects.filter(agent__in=agents, onboarded_at__isnull=False).count() == 3
 
 
 def test_stage_counts_cover_the_unit_subtree_at_read_time(organization, tree, record):
@@ -213,10 +243,13 @@ def test_stage_counts_cover_the_unit_subtree_at_read_time(organization, tree, re
 def test_the_agent_summary_explains_the_stage_in_plain_words(agent, record):
     when = dt.datetime(2026, 3, 12, 10, 0, tzinfo=dt.UTC)
     record(agent, "first_login", when)
-    summary = agent_adoption(agent=agent, now=when + dt.timedelta(days=60))
+    with translation.override("en"):
+        summary = agent_adoption(agent=agent, now=when + dt.timedelta(days=60))
     assert summary.stage is AdoptionStage.ONBOARDED
-    assert "12/03/2026" in summary.explanation
-    assert "first login" in summary.explanation
+    assert summary.explanation == "first login on 03/12/2026"
+    with translation.override("fr"):
+        in_french = agent_adoption(agent=agent, now=when + dt.timedelta(days=60))
+    assert in_french.explanation == "première connexion le 12/03/2026"
     current = [step for step in summary.steps if step.current]
     assert [step.stage for step in current] == [AdoptionStage.ONBOARDED]
     # An agent with an account skips the credentials step.

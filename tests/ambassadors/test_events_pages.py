@@ -101,7 +101,7 @@ def test_attendance_from_ticks_and_lines_keeps_good_lines_and_names_bad_ones(
         field_agent.pk,
         agent.pk,
     }
-    assert "capacity of 1" in html
+    assert "capacité de 1" in html
 
 
 def test_removing_an_attendee_from_the_page(comms_client, event, field_agent):
