@@ -323,9 +323,11 @@ class CoachingSessionRevision(models.Model):
         labels = []
         for key in self.changed_fields:
             try:
-                labels.append(str(CoachingSession._meta.get_field(key).verbose_name))
+                field = CoachingSession._meta.get_field(key)
             except FieldDoesNotExist:
                 labels.append(key)
+                continue
+            labels.append(str(getattr(field, "verbose_name", key)))
         return labels
 
 
