@@ -347,7 +347,7 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict:
             bodies = [
                 json.dumps(items[i : i + BATCH]).encode() for i in range(0, len(items), BATCH)
             ]
-            elapsed, totals = post_all(port, token, bodies)
+            elapsed, totals = post_all(port, token, bodies, threads=args.clients)
             rate = totals["accepted"] / elapsed
             runs.append(rate)
             print(
@@ -362,7 +362,7 @@ def bench_engine(engine: str, args: argparse.Namespace) -> dict:
             bodies = [
                 json.dumps(replay[i : i + BATCH]).encode() for i in range(0, len(replay), BATCH)
             ]
-            elapsed, totals = post_all(port, token, bodies)
+            elapsed, totals = post_all(port, token, bodies, threads=args.clients)
             after = run_django(env, "_stats")
             result["replay"] = {
                 "activities": len(replay),
@@ -427,6 +427,9 @@ def main() -> None:
     parser.add_argument("--per-run", type=int, default=200_000)
     parser.add_argument("--replay", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--clients", type=int, default=2, help="client threads posting at the same time"
+    )
     parser.add_argument("--skip-copy", action="store_true")
     args = parser.parse_args()
     engines = ["postgresql", "sqlite"] if args.engine == "both" else [args.engine]
