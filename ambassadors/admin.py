@@ -81,6 +81,19 @@ class OrgScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """For records written by Relais itself (imports, the ledger): shown, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "timezone", "language", "created_at"]
@@ -198,7 +211,7 @@ class AmbassadorMandateAdmin(OrgScopedAdmin):
 
 
 @admin.register(DirectoryImport)
-class DirectoryImportAdmin(OrgScopedAdmin):
+class DirectoryImportAdmin(ReadOnlyAdminMixin, OrgScopedAdmin):
     list_display = [
         "created_at",
         "filename",
@@ -213,15 +226,6 @@ class DirectoryImportAdmin(OrgScopedAdmin):
     ]
     list_filter = ["status", "full", "dry_run"]
     search_fields = ["filename"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Verb)
@@ -242,7 +246,7 @@ class ActivitySourceAdmin(OrgScopedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(OrgScopedAdmin):
+class ActivityAdmin(ReadOnlyAdminMixin, OrgScopedAdmin):
     """The ledger, read-only: it is append-only, corrections are retractions."""
 
     list_display = ["occurred_at", "agent", "verb", "source", "external_id", "object_title"]
@@ -252,12 +256,3 @@ class ActivityAdmin(OrgScopedAdmin):
     date_hierarchy = "occurred_at"
     # Counting millions of rows on every page view is slower than the page itself.
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

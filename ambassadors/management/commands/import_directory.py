@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,8 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ambassadors.errors import DomainError
+from ambassadors.management.args import existing_file, organization_by_slug
 from ambassadors.management.progress import Progress
-from ambassadors.models import Organization
 from ambassadors.services.directory import ImportResult, directory_import
 
 
@@ -34,14 +33,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization = Organization.objects.filter(slug=options["organization"]).first()
-        if organization is None:
-            raise CommandError(
-                _("No organization with the slug “%(slug)s”.") % {"slug": options["organization"]}
-            )
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        organization = organization_by_slug(options["organization"])
+        path = existing_file(options["file"])
         progress = Progress(self.stderr)
         with translation.override(organization.language):
             try:
