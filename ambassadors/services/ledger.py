@@ -2,17 +2,20 @@
 
 Ingestion takes up to thousands of items per call, so it validates in plain Python (a DRF
 serializer costs ~50 µs per item; this costs a few), resolves every agent of the batch in one
-query, and inserts the whole batch in one statement that skips external ids already stored:
+query, and inserts the whole batch in one statement:
 
-- PostgreSQL: ``INSERT ... SELECT FROM json_array_elements(<the rows as one JSON
-  parameter>) ON CONFLICT DO NOTHING RETURNING external_id``;
-- SQLite (3.35+ for RETURNING): the same, reading the JSON through ``json_each``.
+- PostgreSQL: binary ``COPY`` into a temporary staging table, then one ``INSERT ... SELECT``
+  from it; first without ON CONFLICT (cheaper: no speculative insertion), and again with
+  ``ON CONFLICT DO NOTHING RETURNING external_id`` only if a stored external id makes the
+  first one fail;
+- SQLite (3.35+ for RETURNING): ``INSERT ... SELECT`` reading the rows from one JSON
+  parameter through ``json_each``, ``ON CONFLICT DO NOTHING RETURNING external_id``.
 
-Four parameters whatever the batch size, so no batch hits a bound-parameter limit (SQLite's
-32,766, PostgreSQL's 65,535), and nothing is quoted value by value in Python.
+A fixed number of parameters whatever the batch size, so no batch hits a bound-parameter
+limit (SQLite's 32,766, PostgreSQL's 65,535), and nothing is quoted value by value in Python.
 
 The unique index on (source, external_id) makes replays and concurrent requests safe: a row
-that is already there, or that another transaction inserts first, is simply not returned, and
+that is already there, or that another transaction inserts first, is not inserted again, and
 its item is reported as a duplicate.
 """
 
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.validators import validate_slug
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -236,11 +239,24 @@ def _occurred_at(value: Any, errors: Errors, latest: dt.datetime) -> dt.datetime
     return parsed
 
 
+def _past_cutoff(latest: dt.datetime) -> str:
+    """A date, as ISO text, two days before ``latest``: an ISO 8601 string that sorts before
+    it names a local date (4-digit year first) at least two days back, so it is in the past
+    whatever its UTC offset (under 24 hours). Comparing the text skips comparing two aware
+    datetimes (1.6 µs each: a fifth of ``_fast``)."""
+    return (latest - dt.timedelta(days=2)).date().isoformat()
+
+
 def _fast(
-    index: int, item: Any, verbs: dict[str, tuple[int, bool]], latest: dt.datetime
+    index: int,
+    item: Any,
+    verbs: dict[str, tuple[int, bool]],
+    latest: dt.datetime,
+    cutoff: str = "",
 ) -> _Valid | None:
     """The common case, a well-formed item, checked with as few operations as possible;
-    None sends the item to ``_validate``, which says precisely what is wrong."""
+    None sends the item to ``_validate``, which says precisely what is wrong. ``cutoff``
+    (``_past_cutoff(latest)``) is an optional shortcut for the future check."""
     if type(item) is not dict:
         return None
     external_id = item.get("external_id")
@@ -276,7 +292,7 @@ def _fast(
         occurred_at = dt.datetime.fromisoformat(occurred)
     except ValueError:
         return None
-    if occurred_at.tzinfo is None or occurred_at > latest:
+    if occurred_at.tzinfo is None or (occurred[:10] >= cutoff and occurred_at > latest):
         return None
     object_type = object_title = object_url = ""
     if obj is not None:
@@ -415,15 +431,17 @@ def _agents(
     table = Agent._meta.db_table
     conditions, params = [], []
     if hr_ids:
-        sql, param = _in_list("hr_id", sorted(hr_ids))
+        sql, param = _in_list("hr_id", list(hr_ids))
         conditions.append(sql)
         params.append(param)
     if emails:
-        sql, param = _in_list("lower(email)", sorted(emails))
+        sql, param = _in_list("lower(email)", list(emails))
         conditions.append(f"(email <> '' AND {sql})")
         params.append(param)
+    # The e-mails only when the batch names agents by e-mail (the usual batch does not).
+    email = "lower(email)" if emails else "''"
     query = (
-        f"SELECT id, hr_id, lower(email), unit_id, site_id FROM {table} "
+        f"SELECT id, hr_id, {email}, unit_id, site_id FROM {table} "
         f"WHERE organization_id = %s AND ({' OR '.join(conditions)})"
     )
     by_hr_id: dict[str, AgentRow] = {}
@@ -447,6 +465,28 @@ def _key(item: Any) -> str | None:
     if type(value) is int:
         return str(value)
     return None
+
+
+# Keys looked up first in a large batch; the whole batch only when one of them is stored.
+_PROBE = 32
+
+
+def _stored_probe(source: ActivitySource, keys: list[str | None]) -> tuple[set[str], bool]:
+    """The batch's external ids already stored, and whether that answer covers every item.
+
+    A replay (every id stored) must skip validation and the insert, so stored ids are looked
+    up before anything else; but for a batch of new activities that lookup is wasted work
+    (5,000 index probes; ON CONFLICT settles new rows anyway). So a large batch probes
+    ``_PROBE`` ids spread over it first, and looks up the rest only when one is stored.
+    When it does not, the caller must still look up the items it rejects (an item already
+    stored is a duplicate, whatever it holds): see ``activities_ingest``.
+    """
+    present = [key for key in keys if key]
+    if len(present) > _PROBE:
+        step = len(present) / _PROBE
+        if not _stored(source, {present[int(i * step)] for i in range(_PROBE)}):
+            return set(), False
+    return _stored(source, set(present)), True
 
 
 def _stored(source: ActivitySource, external_ids: set[str]) -> set[str]:
@@ -475,6 +515,8 @@ _PG_STAGE_TABLE = (
     "agent_id bigint, occurred_at timestamptz, object_type text, object_title text, "
     "object_url text, unit_id bigint, site_id bigint) ON COMMIT DELETE ROWS"
 )
+_UNIQUE_VIOLATION = "23505"  # SQLSTATE
+_PG_STAGE_TYPES = ["text", "int4", "int8", "timestamptz", "text", "text", "text", "int8", "int8"]
 
 
 def _insert(
@@ -482,9 +524,16 @@ def _insert(
     source: ActivitySource,
     rows: list[tuple[Any, ...]],
     now: dt.datetime,
+    *,
+    skip_stored: bool = True,
 ) -> set[str]:
     """Insert ``rows`` (external_id, verb_id, agent_id, occurred_at, type, title, url,
-    unit_id, site_id), skipping external ids already stored; return those inserted."""
+    unit_id, site_id), skipping external ids already stored; return those inserted.
+
+    Without ``skip_stored`` (PostgreSQL only) the INSERT has no ON CONFLICT clause: a
+    stored external id raises ``IntegrityError`` (unique violation), and every row is
+    inserted otherwise. ON CONFLICT makes PostgreSQL insert each row speculatively (one more
+    WAL record per row): 117 ms against 89 ms per 5,000 rows, measured."""
     table = Activity._meta.db_table
     conflict = "ON CONFLICT (source_id, external_id) DO NOTHING RETURNING external_id"
     with connection.cursor() as cursor:
@@ -495,17 +544,23 @@ def _insert(
             # The table is created in the same transaction when the connection is new (so a
             # transaction pooler is fine), and emptied by the INSERT itself: its rows must
             # not outlive this call even when an outer transaction keeps going.
+            # Binary COPY: half the client's CPU of text COPY (7.6 ms against 16 ms per
+            # 5,000 rows), and the server does not parse timestamps from text.
             cursor.execute(_PG_STAGE_TABLE)
-            with cursor.cursor.copy(f"COPY {_PG_STAGE} FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {_PG_STAGE} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_PG_STAGE_TYPES)
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(
                 f"WITH staged AS (DELETE FROM {_PG_STAGE} RETURNING *) "
                 f"INSERT INTO {table} ({_COLUMNS}) "
                 "SELECT %s, %s, external_id, verb_id, agent_id, occurred_at, object_type, "
-                f"object_title, object_url, unit_id, site_id, %s FROM staged {conflict}",
+                "object_title, object_url, unit_id, site_id, %s FROM staged "
+                f"{conflict if skip_stored else ''}",
                 [organization.pk, source.pk, now],
             )
+            if not skip_stored:
+                return {row[0] for row in rows}
         else:
             adapt = connection.ops.adapt_datetimefield_value
             payload = json.dumps([(r[0], r[1], r[2], adapt(r[3]), *r[4:]) for r in rows])
@@ -531,8 +586,10 @@ def activities_ingest(
     """Store the valid items that are not stored yet; report on every item, in order.
 
     Queries per call, whatever the number of items: the source (unless given), the verbs,
-    the external ids already stored, the agents, one INSERT. An item whose external id is
-    already stored is a duplicate whatever else it holds: the stored row never changes.
+    the external ids already stored (over ``_PROBE`` items: a probe of ``_PROBE`` of them,
+    then all only when one is stored, otherwise those of the rejected items, if any), the
+    agents, one INSERT. An item whose external id is already stored is a duplicate whatever
+    else it holds: the stored row never changes.
     Subscribers of ``activities_recorded`` hear about the new rows
     once the transaction commits.
     """
@@ -548,23 +605,27 @@ def activities_ingest(
         )
     }
     latest = now + FUTURE_TOLERANCE
+    cutoff = _past_cutoff(latest)
 
     items = list(items)
-    stored = _stored(source, {key for key in map(_key, items) if key})
+    keys = [_key(item) for item in items]
+    stored, complete = _stored_probe(source, keys)
 
     results: list[dict[str, Any]] = []
     valid: list[_Valid] = []
+    rejected: list[int] = []
     for index, item in enumerate(items):
-        if stored and _key(item) in stored:
+        if stored and keys[index] in stored:
             # Already in the ledger: nothing to check, nothing will change. This is what
             # makes a replay cheap; ON CONFLICT below still covers a concurrent insert.
             results.append({"index": index, "status": Status.DUPLICATE, "errors": {}})
             continue
-        outcome = _fast(index, item, verbs, latest) or _validate(index, item, verbs, latest)
-        if isinstance(outcome, _Valid):
+        outcome = _fast(index, item, verbs, latest, cutoff) or _validate(index, item, verbs, latest)
+        if type(outcome) is _Valid:
             valid.append(outcome)
             results.append({"index": index, "status": Status.ACCEPTED, "errors": {}})
         else:
+            rejected.append(index)
             results.append({"index": index, "status": Status.REJECTED, "errors": outcome})
 
     by_hr_id, by_email = _agents(
@@ -585,6 +646,7 @@ def activities_ingest(
                 result["errors"] = {
                     "agent": [_("Unknown agent (HR id “%(hr_id)s”).") % {"hr_id": item.hr_id}]
                 }
+                rejected.append(item.index)
                 continue
         else:
             matches = by_email.get(item.email, [])
@@ -596,6 +658,7 @@ def activities_ingest(
                     else _("Several agents share the e-mail “%(email)s”: send the HR id.")
                 )
                 result["errors"] = {"agent_email": [message % {"email": item.email}]}
+                rejected.append(item.index)
                 continue
             agent = matches[0]
         if item.external_id in seen:
@@ -617,21 +680,44 @@ def activities_ingest(
         )
         pending.append((item, agent))
 
+    if not complete and rejected:
+        # The probe skipped the lookup of stored ids: a rejected item may be a duplicate.
+        late = _stored(source, {key for key in (keys[index] for index in rejected) if key})
+        for index in rejected:
+            if keys[index] in late:
+                results[index]["status"] = Status.DUPLICATE
+                results[index]["errors"] = {}
+
     # Only the INSERT runs in a transaction: on SQLite a transaction holds the database's
     # one write lock (settings: IMMEDIATE), and validating 5,000 items under it would
     # serialize the web workers for nothing. The reads above may race with a concurrent
     # write; ON CONFLICT settles it.
-    with transaction.atomic():
-        inserted = _insert(organization, source, rows, now) if rows else set()
-        agent_ids, verb_ids = _mark_duplicates(results, pending, inserted)
-        if agent_ids:
-            codes = {pk: code for code, (pk, _active) in verbs.items()}
-            send_after_commit(
-                activities_recorded,
-                organization_id=organization.pk,
-                agent_ids=frozenset(agent_ids),
-                verb_codes=frozenset(codes[pk] for pk in verb_ids),
+    #
+    # On PostgreSQL the rows go in first without ON CONFLICT (see ``_insert``): none of
+    # them was stored when looked up, so this fails only when the probe missed stored ids
+    # or a concurrent request stored some meanwhile; then it is redone with ON CONFLICT.
+    def store(skip_stored: bool) -> None:
+        with transaction.atomic():
+            inserted = (
+                _insert(organization, source, rows, now, skip_stored=skip_stored) if rows else set()
             )
+            agent_ids, verb_ids = _mark_duplicates(results, pending, inserted)
+            if agent_ids:
+                codes = {pk: code for code, (pk, _active) in verbs.items()}
+                send_after_commit(
+                    activities_recorded,
+                    organization_id=organization.pk,
+                    agent_ids=frozenset(agent_ids),
+                    verb_codes=frozenset(codes[pk] for pk in verb_ids),
+                )
+
+    optimistic = _vendor() == "postgresql"
+    try:
+        store(skip_stored=not optimistic)
+    except IntegrityError as exc:
+        if not optimistic or getattr(exc.__cause__, "sqlstate", None) != _UNIQUE_VIOLATION:
+            raise
+        store(skip_stored=True)
 
     report = IngestReport(results=results)
     for result in results:

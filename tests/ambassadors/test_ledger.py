@@ -10,6 +10,7 @@ from django.utils import translation
 
 from ambassadors.errors import DomainError
 from ambassadors.models import Activity, ActivityRetraction, ActivitySource, Verb
+from ambassadors.services import ledger
 from ambassadors.services.ledger import (
     activities_ingest,
     activities_retract,
@@ -165,6 +166,71 @@ def test_an_item_already_stored_is_a_duplicate_even_if_it_would_now_be_rejected(
 
     assert report.results == [{"index": 0, "status": "duplicate", "errors": {}}]
     assert Activity.objects.get().verb.code == "news_published"
+
+
+def test_in_a_large_batch_a_stored_item_missed_by_the_probe_is_still_a_duplicate(
+    organization, agent
+):
+    # 100 items: the probe looks at 32 of them, spread over the batch (0, 3, 6, ...).
+    activities_ingest(organization=organization, items=[item("n-1", agent=agent.hr_id)])
+    assert 1 not in {int(i * 100 / ledger._PROBE) for i in range(ledger._PROBE)}
+    items = [item(f"n-{i}", agent=agent.hr_id) for i in range(100)]
+    items[1] = item("n-1", verb="unknown", agent="NOPE")  # stored, and would be rejected now
+    items[2] = item("n-2", verb="unknown", agent=agent.hr_id)  # new and rejected
+
+    report = activities_ingest(organization=organization, items=items)
+
+    assert report.results[1] == {"index": 1, "status": "duplicate", "errors": {}}
+    assert report.results[2]["status"] == "rejected"
+    assert (report.accepted, report.duplicates, report.rejected) == (98, 1, 1)
+    assert Activity.objects.count() == 99
+
+
+def test_in_a_large_batch_a_stored_valid_item_missed_by_the_probe_is_a_duplicate(
+    organization, agent
+):
+    activities_ingest(organization=organization, items=[item("n-1", agent=agent.hr_id)])
+    items = [item(f"n-{i}", agent=agent.hr_id) for i in range(100)]
+
+    report = activities_ingest(organization=organization, items=items)
+
+    assert report.results[1] == {"index": 1, "status": "duplicate", "errors": {}}
+    assert (report.accepted, report.duplicates, report.rejected) == (99, 1, 0)
+
+
+def test_an_item_stored_by_another_request_meanwhile_is_a_duplicate(
+    organization, agent, monkeypatch
+):
+    lookup = ledger._agents
+
+    def racing(*args, **kwargs):
+        # Between the lookup of stored ids and the insert, another request stores news-1.
+        monkeypatch.setattr(ledger, "_agents", lookup)
+        activities_ingest(organization=organization, items=[item("news-1", agent=agent.hr_id)])
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(ledger, "_agents", racing)
+    report = activities_ingest(
+        organization=organization,
+        items=[item("news-1", agent=agent.hr_id), item("news-2", agent=agent.hr_id)],
+    )
+
+    assert [r["status"] for r in report.results] == ["duplicate", "accepted"]
+    assert Activity.objects.count() == 2
+
+
+def test_a_replayed_large_batch_is_all_duplicates_without_an_insert(
+    organization, agent, django_assert_num_queries
+):
+    items = [item(f"n-{i}", agent=agent.hr_id) for i in range(100)]
+    activities_ingest(organization=organization, items=items)
+
+    # source, verbs, the probe, every stored id; no agents, no insert (savepoint, release)
+    with django_assert_num_queries(6):
+        report = activities_ingest(organization=organization, items=items)
+
+    assert report.duplicates == 100
+    assert Activity.objects.count() == 100
 
 
 def test_a_repeat_inside_one_batch_is_a_duplicate(organization, agent):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ambassadors.models import Activity
-from ambassadors.services.ledger import _fast, _validate, activities_ingest
+from ambassadors.services.ledger import _fast, _past_cutoff, _validate, activities_ingest
 from tests.factories import AgentFactory
 
 _counter = itertools.count()
@@ -101,6 +101,18 @@ scalars = st.one_of(
     st.text(max_size=5),
     st.sampled_from(["", " ", "news_published", "M1", "x" * 201, "2026-02-01T08:00:00+01:00"]),
     st.sampled_from(["2026-02-01T08:00:00", "2099-01-01T00:00:00Z", "https://i.fr/a", "ftp://x"]),
+    # Around the fast path's text cutoff (two days before ``latest``, 2026-06-01T00:00Z).
+    st.sampled_from(
+        [
+            "2026-05-29T23:59:59-23:59",
+            "2026-05-30T12:00:00-12:00",
+            "2026-05-31T23:59:00-00:10",
+            "2026-06-01T00:04:00+00:00",
+            "2026-06-01T00:06:00Z",
+            "20260601T000600+0000",
+            "2026-W22-1T00:06:00Z",
+        ]
+    ),
 )
 fields = st.fixed_dictionaries(
     {},
@@ -135,8 +147,9 @@ def test_the_fast_path_agrees_with_the_full_validation(item):
     verbs = {"news_published": (1, True), "comment_posted": (2, False)}
     latest = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
-    fast = _fast(0, item, verbs, latest)
+    fast = _fast(0, item, verbs, latest, _past_cutoff(latest))
 
+    assert _fast(0, item, verbs, latest) == fast
     if fast is not None:
         assert _validate(0, item, verbs, latest) == fast
     if item in (VALID,):
