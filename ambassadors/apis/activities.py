@@ -105,6 +105,20 @@ def parse_body(body: bytes) -> Any:
         raise DomainError(_("The body is not UTF-8 encoded JSON."), code="parse_error") from exc
 
 
+def signed_request(
+    organization: Organization, request: Request
+) -> tuple[str, ActivitySource | None, Any]:
+    """The source a write names (``X-Relais-Source``), checked against its signing secret
+    before anything else, and the parsed body. The source is None when it does not exist
+    yet (it may be created on first use; see ``activity_source_resolve``)."""
+    code = request.headers.get(SOURCE_HEADER, DEFAULT_SOURCE).strip() or DEFAULT_SOURCE
+    source = ActivitySource.objects.for_org(organization).filter(code=code).first()
+    body = request.body
+    if source is not None:
+        check_signature(source, request, body)
+    return code, source, parse_body(body)
+
+
 def _json_type(value: Any) -> str:
     return {str: "string", int: "number", float: "number", bool: "boolean"}.get(
         type(value), "null" if value is None else type(value).__name__
@@ -407,12 +421,7 @@ class ActivityListIngestApi(APIView):
     )
     def post(self, request: Request) -> Response:
         organization = request_organization(request)
-        body = request.body
-        code = request.headers.get(SOURCE_HEADER, DEFAULT_SOURCE).strip() or DEFAULT_SOURCE
-        source = ActivitySource.objects.for_org(organization).filter(code=code).first()
-        if source is not None:
-            check_signature(source, request, body)
-        payload = parse_body(body)
+        code, source, payload = signed_request(organization, request)
         if isinstance(payload, dict):
             items: list[Any] = [payload]
         elif isinstance(payload, list):
@@ -458,12 +467,7 @@ class ActivityRetractionApi(APIView):
     )
     def post(self, request: Request) -> Response:
         organization = request_organization(request)
-        body = request.body
-        code = request.headers.get(SOURCE_HEADER, DEFAULT_SOURCE).strip() or DEFAULT_SOURCE
-        source = ActivitySource.objects.for_org(organization).filter(code=code).first()
-        if source is not None:
-            check_signature(source, request, body)
-        payload = parse_body(body)
+        code, _source, payload = signed_request(organization, request)
         if not isinstance(payload, dict):
             raise DomainError(
                 _('The body must be a JSON object: {"external_ids": [...], "reason": "..."}.'),

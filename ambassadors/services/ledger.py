@@ -77,12 +77,8 @@ class IngestReport:
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "results": self.results,
-        }
+        # Shallow on purpose: dataclasses.asdict would deep-copy 5,000 result dicts.
+        return dict(vars(self))
 
 
 @dataclass
@@ -94,13 +90,8 @@ class RetractReport:
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "retracted": self.retracted,
-            "already_retracted": self.already_retracted,
-            "not_found": self.not_found,
-            "rejected": self.rejected,
-            "results": self.results,
-        }
+        # Shallow on purpose: dataclasses.asdict would deep-copy 5,000 result dicts.
+        return dict(vars(self))
 
 
 class UnknownSource(DomainError):
@@ -887,12 +878,8 @@ class TableIngestReport:
     ignored_columns: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "results": self.results,
-        }
+        # Shallow on purpose: dataclasses.asdict would deep-copy 5,000 result dicts.
+        return dict(vars(self))
 
 
 def activities_ingest_table(
