@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from ambassadors.models import Agent, Organization, OrgUnit, Role, Site
 
@@ -129,3 +130,19 @@ def comms_client(comms) -> Client:
 @pytest.fixture
 def outsider_client(outsider) -> Client:
     return login(outsider)
+
+
+@pytest.fixture
+def in_english(settings):
+    """Messages asserted on their English text, whatever the French catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def english_organization(organization, in_english) -> Organization:
+    """For commands, which speak the organization's language."""
+    organization.language = "en"
+    organization.save()
+    return organization

@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from ambassadors.models import Agent
 from ambassadors.services import directory
@@ -19,12 +18,7 @@ ROWS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def english(organization):
-    organization.language = "en"
-    organization.save()
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_organization")
 
 
 def run(*args: str) -> tuple[str, str]:

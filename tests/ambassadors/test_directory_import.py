@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ambassadors.errors import DomainError
 from ambassadors.models import Agent, DirectoryImport, OrgUnit
@@ -32,11 +32,7 @@ FULL_HEADER = [
 PATH = "Direction des services techniques > Voirie > Propreté"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are asserted on their English msgids; the French catalogue is another's work.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def row(hr_id: str, **overrides: str) -> list[str]:

@@ -9,7 +9,6 @@ import io
 
 import openpyxl
 import pytest
-from django.utils import translation
 
 from ambassadors.services.tabular import NotATable, open_table
 
@@ -20,11 +19,7 @@ ACCENTED = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are asserted on their English msgids; the French catalogue is another's work.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def csv_bytes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ambassadors.errors import DomainError
 from ambassadors.models import (
@@ -31,12 +31,7 @@ NOW = timezone.now().replace(microsecond=0)
 QUERIES = 13
 
 
-@pytest.fixture(autouse=True)
-def english(settings):
-    # Messages are asserted in English, whatever the French catalogue holds.
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from django.utils import translation
 
 from ambassadors.errors import DomainError
 from ambassadors.models import Activity, ActivityRetraction, ActivitySource, Verb
@@ -23,12 +22,7 @@ from tests.queries import ledger_insert_extra
 WHEN = "2026-03-02T09:30:00+01:00"
 
 
-@pytest.fixture(autouse=True)
-def english(settings):
-    # Messages are asserted in English, whatever the French catalogue holds.
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def item(external_id="news-1", verb="news_published", agent=None, **extra):

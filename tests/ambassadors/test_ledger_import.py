@@ -7,20 +7,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from ambassadors.models import Activity, ActivitySource
 
 HEADER = "external_id;verb;agent;agent_email;occurred_at;object_type;object_title;object_url\n"
 
 
-@pytest.fixture(autouse=True)
-def english(organization):
-    # Messages are asserted in English, whatever the French catalogue holds.
-    organization.language = "en"
-    organization.save()
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_organization")
 
 
 def write(tmp_path, text: str, encoding: str = "utf-8"):

@@ -8,7 +8,6 @@ import json
 import time
 
 import pytest
-from django.utils import translation
 
 from ambassadors.models import Activity, ActivitySource
 from ambassadors.services.ledger import activities_ingest
@@ -23,12 +22,7 @@ RETRACT_URL = "/api/v1/activities/retractions"
 SECRET = "s3cret-signing-key"
 
 
-@pytest.fixture(autouse=True)
-def english(settings):
-    # Messages are asserted in English, whatever the French catalogue holds.
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("in_english")
 
 
 def item(agent, external_id="news-1", **extra):
