@@ -37,6 +37,8 @@ class Action(StrEnum):
     CONFIRM_COACHING = "confirm_coaching"
     VIEW_COACHING_NOTES = "view_coaching_notes"
     EDIT_OLD_COACHING = "edit_old_coaching"
+    GRANT_BADGE = "grant_badge"
+    CONTEST_AWARD = "contest_award"
 
 
 class Reach(StrEnum):
@@ -79,6 +81,11 @@ MATRIX: dict[Action, dict[RoleName, Reach]] = {
     Action.VIEW_COACHING_NOTES: {RoleName.COMMS: Reach.ORGANIZATION},
     # Changing a session more than 7 days after it was held (or logged, if later).
     Action.EDIT_OLD_COACHING: {RoleName.COMMS: Reach.ORGANIZATION},
+    # Badges themselves (create, edit, preview and activate rule changes, answer contests)
+    # are part of MANAGE_PROGRAMME; a grant by hand is its own, logged, action.
+    Action.GRANT_BADGE: {RoleName.COMMS: Reach.ORGANIZATION},
+    # An agent contests a missing award for themselves.
+    Action.CONTEST_AWARD: {RoleName.AGENT: Reach.SELF},
 }
 
 

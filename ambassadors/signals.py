@@ -8,7 +8,10 @@ after the transaction commits (never on rollback), with keyword arguments:
 - ``verb_codes``: frozenset[str], the verbs of the new activity
 
 ``activities_retracted`` is sent the same way when activities are retracted, with the same
-arguments describing the retracted rows. The gamification engine subscribes to both.
+arguments describing the retracted rows. ``coaching_confirmed`` is sent the same way when a
+coached agent's session is confirmed (no ledger row changes, but mentoring badges that
+require confirmation may), with the coach and the agent as ``agent_ids`` and the coaching
+verbs as ``verb_codes``. The gamification engine subscribes to all three.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .models import Organization
 
 activities_recorded = Signal()
 activities_retracted = Signal()
+coaching_confirmed = Signal()
 
 
 def send_after_commit(

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BadgesConfig(AppConfig):
     name = "badges"
     verbose_name = _("Badges and points")
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401 (registers the rule kinds)
+        from .receivers import connect
+
+        connect()

@@ -40,6 +40,7 @@ from ambassadors.services.ledger import (
     activities_retract,
     activity_source_resolve,
 )
+from ambassadors.signals import coaching_confirmed, send_after_commit
 
 LEDGER_SOURCE = "relais"
 EDIT_WINDOW = dt.timedelta(days=7)
@@ -538,6 +539,13 @@ def _confirm(
     participant.confirmed_by = user if getattr(user, "is_authenticated", False) else None
     participant.confirmation_channel = channel
     participant.save(update_fields=["confirmed_at", "confirmed_by", "confirmation_channel"])
+    session = participant.session
+    send_after_commit(
+        coaching_confirmed,
+        organization_id=participant.organization_id,
+        agent_ids=frozenset({session.coach_id, participant.agent_id}),
+        verb_codes=frozenset({"coaching_given", "coaching_received"}),
+    )
     return participant
 
 

@@ -129,6 +129,22 @@ EXPECTED: dict[Action, dict[str, set[str]]] = {
         "agent": NOTHING,
         "outsider": OUTSIDER_ORG,
     },
+    Action.GRANT_BADGE: {
+        "comms": IN_ORG,
+        "manager": NOTHING,
+        "resource_person": NOTHING,
+        "ambassador": NOTHING,
+        "agent": NOTHING,
+        "outsider": OUTSIDER_ORG,
+    },
+    Action.CONTEST_AWARD: {
+        "comms": OWN_RECORD,
+        "manager": OWN_RECORD,
+        "resource_person": OWN_RECORD,
+        "ambassador": OWN_RECORD,
+        "agent": OWN_RECORD,
+        "outsider": OWN_RECORD,
+    },
 }
 
 

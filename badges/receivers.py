@@ -1,0 +1,60 @@
+"""The engine's subscription to the ledger: a delta evaluation per ingestion.
+
+Connected in ``BadgesConfig.ready()``. The ledger's signals come after commit with the
+organization, the agents touched and the verbs; the receiver queues one django-q2 task with
+those ids. The task is idempotent (the engine derives its state from the ledger), so a task
+run twice, late or beside another changes nothing more. ``engine_deferred`` lets a bulk
+writer (the demo history, a benchmark's loader) skip it and reconcile once at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django_q.tasks import async_task
+
+from ambassadors.signals import activities_recorded, activities_retracted, coaching_confirmed
+
+_deferred: ContextVar[bool] = ContextVar("relais_engine_deferred", default=False)
+
+
+@contextmanager
+def engine_deferred() -> Iterator[None]:
+    """Skip the per-ingestion evaluation inside this block; the caller reconciles."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def evaluate_on_activities(
+    sender: Any,
+    *,
+    organization_id: int,
+    agent_ids: frozenset[int],
+    verb_codes: frozenset[str],
+    **kwargs: Any,
+) -> None:
+    if _deferred.get():
+        return
+    async_task(
+        "badges.tasks.badges_evaluate_task",
+        organization_id,
+        sorted(agent_ids),
+        sorted(verb_codes),
+        task_name=f"badges-{organization_id}",
+        q_options={"group": "badges"},
+    )
+
+
+def connect() -> None:
+    for signal, name in (
+        (activities_recorded, "recorded"),
+        (activities_retracted, "retracted"),
+        (coaching_confirmed, "confirmed"),
+    ):
+        signal.connect(evaluate_on_activities, dispatch_uid=f"badges.engine.{name}")

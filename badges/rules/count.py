@@ -1,0 +1,263 @@
+"""Count of activities of given verbs in a window, with tiered thresholds.
+
+Windows (``params["window"]``):
+
+- ``{"type": "all_time"}``;
+- ``{"type": "rolling", "days": N}``: the last N days before now — a status, so the badge must
+  be revocable (as a permanent badge it would depend on the day reconcile ran);
+- ``{"type": "calendar", "period": "month" | "quarter" | "year"}``, in the organization's
+  time zone: a revocable badge counts the current period; a permanent one the best period
+  ever, earned in the first period that reached the threshold.
+
+One query: each qualifying activity is ranked within its agent (and period) by time; the
+tier of threshold *t* is earned at the activity ranked *t*. This is the reference kind: the
+others follow its shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from badges import sql
+from badges.models import EVIDENCE_LIMIT
+
+from .base import Context, Earned, Measure, Rule, RuleKind, TierSpec, next_tier, register
+
+WINDOW_TYPES = ("all_time", "rolling", "calendar")
+PERIODS = ("month", "quarter", "year")
+
+
+def clean_verbs(params: Mapping[str, Any], errors: dict[str, list[str]]) -> list[str]:
+    """``verbs``: a non-empty list of verb codes (checked against the organization's verbs
+    when the badge is saved: see ``badges.services.catalogue``)."""
+    verbs = params.get("verbs")
+    if (
+        not isinstance(verbs, list)
+        or not verbs
+        or not all(isinstance(v, str) and v.strip() for v in verbs)
+    ):
+        errors["verbs"] = [_("Give at least one verb.")]
+        return []
+    return sorted({v.strip() for v in verbs})
+
+
+def clean_window(value: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
+    if value is None:
+        return {"type": "all_time"}
+    if not isinstance(value, dict) or value.get("type") not in WINDOW_TYPES:
+        errors["window"] = [_("Choose all_time, rolling or calendar.")]
+        return {}
+    kind = value["type"]
+    if kind == "rolling":
+        days = value.get("days")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3660:
+            errors["window.days"] = [_("A whole number of days from 1 to 3660.")]
+            return {}
+        return {"type": "rolling", "days": days}
+    if kind == "calendar":
+        if value.get("period") not in PERIODS:
+            errors["window.period"] = [_("Choose month, quarter or year.")]
+            return {}
+        return {"type": "calendar", "period": value["period"]}
+    return {"type": "all_time"}
+
+
+def period_start(now: dt.datetime, tz: Any, period: str) -> dt.datetime:
+    """The start of the local period containing ``now``, as an aware datetime."""
+    local = now.astimezone(tz)
+    month = local.month
+    if period == "quarter":
+        month = 3 * ((local.month - 1) // 3) + 1
+    elif period == "year":
+        month = 1
+    start = local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    # Rebuild from naive parts so the offset is the one of that date, not of ``now``.
+    return start.replace(tzinfo=None).replace(tzinfo=tz)
+
+
+def window_bounds(ctx: Context, window: Mapping[str, Any], revocable: bool) -> dt.datetime | None:
+    """The earliest time counted (None: from the beginning)."""
+    if window["type"] == "rolling":
+        return ctx.now - dt.timedelta(days=window["days"])
+    if window["type"] == "calendar" and revocable:
+        return period_start(ctx.now, ctx.tz, window["period"])
+    return None
+
+
+def parse_tokens(value: str | None) -> list[tuple[str, int, int]]:
+    """Tokens ``period:rank:id`` aggregated by ``sql.text_agg``, sorted by period and rank."""
+    if not value:
+        return []
+    out = []
+    for token in value.split(","):
+        period, rank, pk = token.rsplit(":", 2)
+        out.append((period, int(rank), int(pk)))
+    out.sort()
+    return out
+
+
+def evidence(tokens: list[tuple[str, int, int]], period: str, threshold: int) -> tuple[int, ...]:
+    ids = [pk for p, rank, pk in tokens if p == period and rank <= threshold]
+    return tuple(ids[-EVIDENCE_LIMIT:])
+
+
+def ranked_measure(
+    ctx: Context,
+    rule: Rule,
+    agent_ids: Sequence[int] | None,
+    *,
+    source: str,
+    params: list[Any],
+    period_expr: str | None,
+) -> dict[int, Measure]:
+    """Rank the rows of ``source`` (a subquery with agent_id, id, occurred_at) per agent and
+    period, and read off each tier. Shared by the kinds that count rows."""
+    thresholds = rule.thresholds
+    top = max(thresholds)
+    period = period_expr or "''"
+    at_columns = ", ".join(
+        f"MIN(CASE WHEN rn = {int(t)} THEN occurred_at END) AS at_{i}"
+        for i, t in enumerate(thresholds)
+    )
+    token = "p || ':' || CAST(rn AS TEXT) || ':' || CAST(id AS TEXT)"
+    query = f"""
+        SELECT agent_id, MAX(total) AS value, {at_columns},
+               {sql.text_agg(f"CASE WHEN rn <= {int(top)} THEN {token} END")} AS tokens
+        FROM (
+            SELECT q.agent_id, q.id, q.occurred_at, CAST({period} AS TEXT) AS p,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY q.agent_id, {period} ORDER BY q.occurred_at, q.id
+                   ) AS rn,
+                   COUNT(*) OVER (PARTITION BY q.agent_id, {period}) AS total
+            FROM {source} q
+        ) ranked
+        WHERE rn <= {int(top)} OR rn = total
+        GROUP BY agent_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    out: dict[int, Measure] = {}
+    for row in rows:
+        agent_id, value = row[0], int(row[1])
+        tokens = parse_tokens(row[-1])
+        measure = Measure(agent_id=agent_id, value=value)
+        for i, spec in enumerate(rule.tiers):
+            at = row[2 + i]
+            if at is None:
+                continue
+            at = sql.as_datetime(at)
+            deciding = next(p for p, rank, _pk in tokens if rank == spec.threshold)
+            measure.earned[spec.tier] = Earned(
+                at=at, activity_ids=evidence(tokens, deciding, spec.threshold)
+            )
+        out[agent_id] = measure
+    return out
+
+
+@register
+class ActivityCount(RuleKind):
+    code = "activity_count"
+    label = gettext_lazy("Activities of given verbs in a period")
+
+    def clean_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        unknown = set(params) - {"verbs", "window"}
+        if unknown:
+            errors["params"] = [_("Unknown parameters: %(p)s.") % {"p": ", ".join(sorted(unknown))}]
+        verbs = clean_verbs(params, errors)
+        window = clean_window(params.get("window"), errors)
+        if errors:
+            raise ValidationError(errors)
+        return {"verbs": verbs, "window": window}
+
+    def check_rule(self, params: Mapping[str, Any], revocable: bool) -> dict[str, list[str]]:
+        if params["window"]["type"] == "rolling" and not revocable:
+            return {
+                "revocable": [_("A rolling window describes a status: make the badge revocable.")]
+            }
+        return {}
+
+    def verbs(self, params: Mapping[str, Any]) -> frozenset[str]:
+        return frozenset(params["verbs"])
+
+    def measure(
+        self, ctx: Context, rule: Rule, agent_ids: Sequence[int] | None
+    ) -> dict[int, Measure]:
+        window = rule.params["window"]
+        params: list[Any] = [ctx.organization_id]
+        where = ["a.organization_id = %s"]
+        where.append(sql.in_list("a.verb_id", ctx.verb_ids(rule.params["verbs"]), params))
+        where.append(
+            sql.in_list("a.agent_id", list(agent_ids) if agent_ids is not None else None, params)
+        )
+        since = window_bounds(ctx, window, rule.revocable)
+        if since is not None:
+            where.append("a.occurred_at > %s")
+            params.append(sql.dt_param(since))
+        where.append("a.occurred_at <= %s")
+        params.append(sql.dt_param(ctx.now))
+        where.append(sql.not_retracted("a"))
+        source = (
+            f"(SELECT a.agent_id, a.id, a.occurred_at FROM {sql.ACTIVITY} a "
+            f"WHERE {' AND '.join(where)})"
+        )
+        period_expr = None
+        if window["type"] == "calendar":
+            period_expr = sql.local_period("q.occurred_at", ctx.tzname, window["period"])
+        return ranked_measure(
+            ctx, rule, agent_ids, source=source, params=params, period_expr=period_expr
+        )
+
+    def explain(self, rule: Rule, measure: Measure | None) -> str:
+        value = measure.value if measure else 0
+        target = next_tier(rule, value)
+        window = rule.params["window"]
+        if window["type"] == "rolling":
+            scope = ngettext("in the last %(n)d day", "in the last %(n)d days", window["days"]) % {
+                "n": window["days"]
+            }
+        elif window["type"] == "calendar":
+            scope = {
+                "month": _("this month") if rule.revocable else _("in your best month"),
+                "quarter": _("this quarter") if rule.revocable else _("in your best quarter"),
+                "year": _("this year") if rule.revocable else _("in your best year"),
+            }[window["period"]]
+        else:
+            scope = ""
+        if target is None:
+            text = ngettext("%(value)d activity", "%(value)d activities", value) % {"value": value}
+        else:
+            text = ngettext(
+                "%(value)d of %(target)d activity",
+                "%(value)d of %(target)d activities",
+                target.threshold,
+            ) % {"value": value, "target": target.threshold}
+        return f"{text} {scope}".strip()
+
+    def describe(self, params: Mapping[str, Any], tiers: Sequence[TierSpec]) -> str:
+        verbs = ", ".join(params["verbs"])
+        thresholds = " / ".join(str(t.threshold) for t in tiers)
+        window = params["window"]
+        if window["type"] == "rolling":
+            return _("%(thresholds)s of: %(verbs)s, in the last %(days)d days") % {
+                "thresholds": thresholds,
+                "verbs": verbs,
+                "days": window["days"],
+            }
+        if window["type"] == "calendar":
+            return _("%(thresholds)s of: %(verbs)s, in one %(period)s") % {
+                "thresholds": thresholds,
+                "verbs": verbs,
+                "period": {"month": _("month"), "quarter": _("quarter"), "year": _("year")}[
+                    window["period"]
+                ],
+            }
+        return _("%(thresholds)s of: %(verbs)s") % {"thresholds": thresholds, "verbs": verbs}

@@ -1,0 +1,510 @@
+"""The engine: derive awards and points from the ledger, and keep them derived.
+
+One function does both paths. ``badges_evaluate`` computes, for a scope (some agents and the
+rules some verbs touch — the delta path — or everything — the full path), the state the
+ledger implies, compares it with the stored state and writes the difference:
+
+- awards: inserted when newly met, updated when their date, evidence, version or points
+  moved (an earlier activity arrived late, a rule changed), withdrawn (softly, with the
+  reason) when no longer met — except manual grants, and permanent awards earned under an
+  earlier version of their rule (an achievement is not taken back by a rule change);
+- point lines: one per counted activity; inserted, or deleted when the activity no longer
+  counts (retracted, pushed over a cap by an earlier one, its verb's points changed).
+
+Every evaluation of an organization starts by updating its ``EngineSettings`` row, in the
+transaction that writes: two workers on one organization take turns, and the second sees
+what the first wrote. That, and the state being a function of the ledger, is what makes the
+tasks safe to run twice or concurrently. ``badges_reconcile`` is the full path that also
+reports the drift it found (what a full pass had to change).
+
+Query count: a fixed number per rule and per pass, whatever the number of agents or
+activities (the query-count tests hold it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ambassadors.models import ActivitySource, Organization, Verb
+from ambassadors.selectors_coaching import coaching_settings
+from badges import sql
+from badges.models import (
+    Award,
+    Badge,
+    BadgeStatus,
+    BadgeVersion,
+    EngineSettings,
+    PointLine,
+    PointRule,
+)
+from badges.rules import Context, Earned, Rule, TierSpec, get_kind
+from badges.rules.base import clean_tiers
+
+COACHING_SOURCE = "relais"  # ambassadors.services.coaching.LEDGER_SOURCE
+COACHING_VERBS = frozenset({"coaching_given", "coaching_received"})
+
+
+@dataclass
+class EvaluationReport:
+    organization_id: int
+    full: bool
+    rules: int = 0
+    awarded: int = 0
+    reinstated: int = 0
+    updated: int = 0
+    revoked: int = 0
+    points_added: int = 0
+    points_removed: int = 0
+    new_award_ids: list[int] = field(default_factory=list)
+    revoked_award_ids: list[int] = field(default_factory=list)
+
+    @property
+    def drift(self) -> int:
+        """How many stored facts the pass had to change."""
+        return (
+            self.awarded
+            + self.reinstated
+            + self.updated
+            + self.revoked
+            + self.points_added
+            + self.points_removed
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "full": self.full,
+            "rules": self.rules,
+            "awarded": self.awarded,
+            "reinstated": self.reinstated,
+            "updated": self.updated,
+            "revoked": self.revoked,
+            "points_added": self.points_added,
+            "points_removed": self.points_removed,
+            "drift": self.drift,
+        }
+
+
+# -- Rules and context --------------------------------------------------------------------
+
+
+def rule_of(definition: Badge | BadgeVersion) -> Rule:
+    """The evaluable rule of a badge (its active version) or of a version (e.g. a draft)."""
+    badge_id = definition.pk if isinstance(definition, Badge) else definition.badge_id
+    number = definition.version if isinstance(definition, Badge) else definition.number
+    code = (
+        definition.code if isinstance(definition, Badge) else definition.badge.code  # type: ignore[union-attr]
+    )
+    return Rule(
+        badge_id=badge_id,
+        code=code,
+        version=number,
+        kind=definition.kind,
+        params=get_kind(definition.kind).clean_params(definition.params),
+        tiers=clean_tiers(definition.tiers),
+        revocable=definition.revocable,
+    )
+
+
+def engine_context(*, organization: Organization, now: dt.datetime) -> Context:
+    verbs = dict(Verb.objects.for_org(organization).values_list("code", "id"))
+    source_id = (
+        ActivitySource.objects.for_org(organization)
+        .filter(code=COACHING_SOURCE)
+        .values_list("id", flat=True)
+        .first()
+    )
+    return Context(
+        organization=organization,
+        now=now,
+        verbs=verbs,
+        coaching_source_id=source_id,
+        require_confirmation=coaching_settings(
+            organization=organization
+        ).mentoring_badges_require_confirmation,
+    )
+
+
+def _active_rules(organization: Organization, badge_ids: Sequence[int] | None) -> list[Rule]:
+    badges = Badge.objects.for_org(organization).filter(status=BadgeStatus.ACTIVE)
+    if badge_ids is not None:
+        badges = badges.filter(pk__in=badge_ids)
+    return [rule_of(badge) for badge in badges.order_by("pk")]
+
+
+def _touched(rules: list[Rule], verb_codes: Iterable[str] | None) -> list[Rule]:
+    """The rules a delta over these verbs must evaluate: those that read one of them, then
+    the meta-badges (they read the others' results, so any change may move them)."""
+    if verb_codes is None:
+        return rules
+    verbs = frozenset(verb_codes)
+    kept = []
+    for rule in rules:
+        kind = get_kind(rule.kind)
+        if kind.depends_on_badges or kind.verbs(rule.params) & verbs:
+            kept.append(rule)
+    return kept
+
+
+# -- Desired state ------------------------------------------------------------------------
+
+
+Key = tuple[int, int, str]  # agent id, badge id, tier
+
+
+@dataclass(frozen=True)
+class Desired:
+    earned: Earned
+    rule: Rule
+    spec: TierSpec
+
+
+def desired_awards(
+    ctx: Context, rules: list[Rule], agent_ids: Sequence[int] | None
+) -> dict[Key, Desired]:
+    """What the ledger says about these rules and agents. Meta-badges last, reading the
+    others' results from this pass and, for badges outside it, the stored live awards."""
+    desired: dict[Key, Desired] = {}
+    plain = [r for r in rules if not get_kind(r.kind).depends_on_badges]
+    meta = [r for r in rules if get_kind(r.kind).depends_on_badges]
+    for rule in plain:
+        kind = get_kind(rule.kind)
+        for agent_id, measure in kind.measure(ctx, rule, agent_ids).items():
+            for spec in rule.tiers:
+                earned = measure.earned.get(spec.tier)
+                if earned is not None:
+                    desired[(agent_id, rule.badge_id, spec.tier)] = Desired(earned, rule, spec)
+    if meta:
+        ctx.held = _held(ctx, desired, {r.badge_id for r in plain}, agent_ids)
+        for rule in meta:
+            kind = get_kind(rule.kind)
+            for agent_id, measure in kind.measure(ctx, rule, agent_ids).items():
+                for spec in rule.tiers:
+                    earned = measure.earned.get(spec.tier)
+                    if earned is not None:
+                        desired[(agent_id, rule.badge_id, spec.tier)] = Desired(earned, rule, spec)
+    return desired
+
+
+def _held(
+    ctx: Context,
+    desired: dict[Key, Desired],
+    evaluated: set[int],
+    agent_ids: Sequence[int] | None,
+) -> dict[tuple[int, str], dt.datetime]:
+    """(agent, badge code) -> earliest date held: this pass's results for the badges it
+    evaluated, the stored live awards (manual grants included) for the others."""
+    codes = dict(Badge.objects.for_org(ctx.organization).values_list("pk", "code"))
+    held: dict[tuple[int, str], dt.datetime] = {}
+
+    def keep(agent_id: int, code: str, at: dt.datetime) -> None:
+        key = (agent_id, code)
+        if key not in held or at < held[key]:
+            held[key] = at
+
+    for (agent_id, badge_id, _tier), item in desired.items():
+        keep(agent_id, codes[badge_id], item.earned.at)
+    stored = Award.objects.for_org(ctx.organization).filter(revoked_at__isnull=True)
+    if agent_ids is not None:
+        stored = stored.filter(agent_id__in=agent_ids)
+    for agent_id, badge_id, origin, at in stored.values_list(
+        "agent_id", "badge_id", "origin", "awarded_at"
+    ):
+        if badge_id not in evaluated or origin == Award.Origin.MANUAL:
+            keep(agent_id, codes[badge_id], at)
+    return held
+
+
+# -- The pass -----------------------------------------------------------------------------
+
+
+def _lock(organization: Organization, now: dt.datetime) -> EngineSettings:
+    """Take the organization's evaluation turn (see the module docstring)."""
+    EngineSettings.objects.get_or_create(organization=organization)
+    EngineSettings.objects.filter(organization=organization).update(evaluated_at=now)
+    return EngineSettings.objects.get(organization=organization)
+
+
+def badges_evaluate(
+    *,
+    organization: Organization,
+    agent_ids: Sequence[int] | None = None,
+    verb_codes: Iterable[str] | None = None,
+    badge_ids: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+    notify: bool = True,
+    digest_version: BadgeVersion | None = None,
+) -> EvaluationReport:
+    """Bring awards and points in line with the ledger for a scope; return what changed.
+
+    ``agent_ids`` None is every agent; ``verb_codes`` None is every rule and verb;
+    ``badge_ids`` limits the badges (a rule change backfills only its own). New awards are
+    notified after commit, one by one, or as one digest per agent when ``digest_version``
+    (a rule activation's backfill) is given.
+    """
+    now = now or timezone.now()
+    agents = sorted(set(agent_ids)) if agent_ids is not None else None
+    report = EvaluationReport(organization_id=organization.pk, full=agents is None)
+    with transaction.atomic():
+        settings = _lock(organization, now)
+        ctx = engine_context(organization=organization, now=now)
+        rules = _touched(_active_rules(organization, badge_ids), verb_codes)
+        report.rules = len(rules)
+        if rules:
+            desired = desired_awards(ctx, rules, agents)
+            _sync_awards(organization, rules, agents, desired, now, report)
+        if badge_ids is None:
+            verbs = None if verb_codes is None else ctx.verb_ids(sorted(set(verb_codes)))
+            _sync_points(ctx, settings, agents, verbs, report)
+    if notify and (report.new_award_ids or report.revoked_award_ids):
+        from badges.services.notifications import awards_notify
+
+        awarded, revoked = list(report.new_award_ids), list(report.revoked_award_ids)
+        transaction.on_commit(
+            lambda: awards_notify(awarded=awarded, revoked=revoked, digest_version=digest_version)
+        )
+    return report
+
+
+def badges_reconcile(
+    *, organization: Organization, now: dt.datetime | None = None
+) -> EvaluationReport:
+    """The full path: every rule, every agent, every point; records the drift."""
+    now = now or timezone.now()
+    report = badges_evaluate(organization=organization, now=now)
+    EngineSettings.objects.filter(organization=organization).update(
+        reconciled_at=now, last_drift=report.drift
+    )
+    return report
+
+
+def _sync_awards(
+    organization: Organization,
+    rules: list[Rule],
+    agents: list[int] | None,
+    desired: dict[Key, Desired],
+    now: dt.datetime,
+    report: EvaluationReport,
+) -> None:
+    by_badge = {rule.badge_id: rule for rule in rules}
+    stored_qs = Award.objects.for_org(organization).filter(badge_id__in=list(by_badge))
+    if agents is not None:
+        stored_qs = stored_qs.filter(agent_id__in=agents)
+    stored = {(a.agent_id, a.badge_id, a.tier): a for a in stored_qs}
+
+    inserts: list[Award] = []
+    updates: list[Award] = []
+    reinstated: list[Award] = []
+    for key, item in desired.items():
+        award = stored.get(key)
+        ids = list(item.earned.activity_ids)
+        if award is None:
+            inserts.append(
+                Award(
+                    organization=organization,
+                    agent_id=key[0],
+                    badge_id=key[1],
+                    tier=key[2],
+                    awarded_at=item.earned.at,
+                    recorded_at=now,
+                    rule_version=item.rule.version,
+                    points=item.spec.points,
+                    activity_ids=ids,
+                )
+            )
+            continue
+        if award.origin == Award.Origin.MANUAL:
+            continue  # a grant by hand stands as granted
+        changed = (
+            award.awarded_at != item.earned.at
+            or award.activity_ids != ids
+            or award.rule_version != item.rule.version
+            or award.points != item.spec.points
+        )
+        if award.revoked_at is not None:
+            award.revoked_at = None
+            award.revoked_reason = ""
+            reinstated.append(award)
+        elif changed:
+            updates.append(award)
+        else:
+            continue
+        award.awarded_at = item.earned.at
+        award.activity_ids = ids
+        award.rule_version = item.rule.version
+        award.points = item.spec.points
+
+    revoked: list[Award] = []
+    for key, award in stored.items():
+        if key in desired or award.revoked_at is not None or award.origin == Award.Origin.MANUAL:
+            continue
+        rule = by_badge[award.badge_id]
+        if not rule.revocable and award.rule_version < rule.version:
+            continue  # an achievement earned under an earlier rule is kept
+        award.revoked_at = now
+        award.revoked_reason = (
+            _("No longer met.")
+            if rule.revocable
+            else _("No longer met: activities behind it were retracted or corrected.")
+        )[:300]
+        revoked.append(award)
+
+    if inserts:
+        created = Award.objects.bulk_create(inserts, batch_size=2000)
+        report.new_award_ids.extend(a.pk for a in created)
+    fields = [
+        "awarded_at",
+        "activity_ids",
+        "rule_version",
+        "points",
+        "revoked_at",
+        "revoked_reason",
+    ]
+    if updates or reinstated:
+        Award.objects.bulk_update(updates + reinstated, fields, batch_size=1000)
+        report.new_award_ids.extend(a.pk for a in reinstated)
+    if revoked:
+        Award.objects.bulk_update(revoked, ["revoked_at", "revoked_reason"], batch_size=1000)
+        report.revoked_award_ids.extend(a.pk for a in revoked)
+    report.awarded += len(inserts)
+    report.updated += len(updates)
+    report.reinstated += len(reinstated)
+    report.revoked += len(revoked)
+
+
+# -- Points -------------------------------------------------------------------------------
+
+
+POINTS = PointLine._meta.db_table
+RULES = PointRule._meta.db_table
+VERBS = Verb._meta.db_table
+
+
+def _over_pair_cap(ctx: Context, settings: EngineSettings, agents: list[int] | None) -> set[int]:
+    """Coaching ledger rows that do not count: beyond the first N sessions of a (coach,
+    agent) pair in a local week. A ``coaching_received`` row counts with its pair; a
+    coaching session's ``coaching_given`` row counts when one of its pairs does."""
+    params: list[Any] = []
+    pairs = sql.coaching_pairs(ctx.organization_id, ctx.coaching_source_id, params)
+    touching = "1 = 1"
+    if agents is not None:
+        touching = (
+            f"({sql.in_list('x.coach_id', agents, params)} "
+            f"OR {sql.in_list('x.agent_id', agents, params)})"
+        )
+    week = sql.local_week("y.occurred_at", ctx.tzname)
+    query = f"""
+        SELECT activity_id, given_id, session_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY coach_id, agent_id, {week}
+                   ORDER BY occurred_at, session_id
+               ) AS rn
+        FROM (SELECT x.* FROM {pairs} x WHERE {touching}) y
+    """
+    limit = settings.coaching_sessions_per_pair_per_week
+    over: set[int] = set()
+    counted_sessions: set[int] = set()
+    given: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for activity_id, given_id, session_id, rn in cursor.fetchall():
+            given[session_id] = given_id
+            if rn > limit:
+                over.add(activity_id)
+            else:
+                counted_sessions.add(session_id)
+    over.update(g for s, g in given.items() if s not in counted_sessions)
+    return over
+
+
+def _sync_points(
+    ctx: Context,
+    settings: EngineSettings,
+    agents: list[int] | None,
+    verbs: list[int] | None,
+    report: EvaluationReport,
+) -> None:
+    """Rewrite the point lines of the scope from the ledger: the wanted rows go to a
+    temporary table, then one DELETE of the lines not wanted and one INSERT of the missing."""
+    over = (
+        sorted(_over_pair_cap(ctx, settings, agents))
+        if (verbs is None or set(verbs) & set(ctx.verb_ids(sorted(COACHING_VERBS))))
+        else []
+    )
+    params: list[Any] = [ctx.organization_id]
+    scope = ["a.organization_id = %s"]
+    scope.append(sql.in_list("a.agent_id", agents, params))
+    scope.append(sql.in_list("a.verb_id", verbs, params))
+    day = sql.local_date("a.occurred_at", ctx.tzname)
+    wanted = f"""
+        SELECT id, agent_id, verb_id, category, occurred_at, points FROM (
+            SELECT a.id, a.agent_id, a.verb_id, v.category, a.occurred_at, r.points,
+                   r.daily_cap,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY a.agent_id, a.verb_id, {day} ORDER BY a.occurred_at, a.id
+                   ) AS rn
+            FROM {sql.ACTIVITY} a
+            JOIN {RULES} r ON r.verb_id = a.verb_id AND r.points > 0
+            JOIN {VERBS} v ON v.id = a.verb_id
+            WHERE {" AND ".join(scope)} AND {sql.not_retracted("a")}
+        ) ranked
+        WHERE (daily_cap IS NULL OR rn <= daily_cap)
+    """
+    line_scope_params: list[Any] = [ctx.organization_id]
+    line_scope = ["p.organization_id = %s"]
+    line_scope.append(sql.in_list("p.agent_id", agents, line_scope_params))
+    line_scope.append(sql.in_list("p.verb_id", verbs, line_scope_params))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS badges_wanted_points ("
+            "activity_id bigint PRIMARY KEY, agent_id bigint, verb_id integer, "
+            "category varchar(12), occurred_at timestamp with time zone, points integer)"
+            if sql.is_postgresql()
+            else "CREATE TEMPORARY TABLE IF NOT EXISTS badges_wanted_points ("
+            "activity_id integer PRIMARY KEY, agent_id integer, verb_id integer, "
+            "category varchar(12), occurred_at datetime, points integer)"
+        )
+        cursor.execute(_EMPTY_WANTED())
+        cursor.execute(f"INSERT INTO badges_wanted_points {wanted}", params)
+        if over:
+            over_params: list[Any] = []
+            cursor.execute(
+                "DELETE FROM badges_wanted_points WHERE "
+                + sql.in_list("activity_id", over, over_params),
+                over_params,
+            )
+        if sql.is_postgresql():
+            cursor.execute("ANALYZE badges_wanted_points")
+        cursor.execute(
+            f"DELETE FROM {POINTS} WHERE activity_id IN ("
+            f"SELECT p.activity_id FROM {POINTS} p WHERE {' AND '.join(line_scope)} "
+            "AND NOT EXISTS (SELECT 1 FROM badges_wanted_points w "
+            "WHERE w.activity_id = p.activity_id AND w.points = p.points))",
+            line_scope_params,
+        )
+        report.points_removed += max(cursor.rowcount, 0)
+        cursor.execute(
+            f"INSERT INTO {POINTS} "
+            "(activity_id, organization_id, agent_id, verb_id, category, occurred_at, points) "
+            "SELECT w.activity_id, %s, w.agent_id, w.verb_id, w.category, w.occurred_at, "
+            f"w.points FROM badges_wanted_points w WHERE NOT EXISTS (SELECT 1 FROM {POINTS} p "
+            "WHERE p.activity_id = w.activity_id)",
+            [ctx.organization_id],
+        )
+        report.points_added += max(cursor.rowcount, 0)
+        cursor.execute(_EMPTY_WANTED())
+
+
+def _EMPTY_WANTED() -> str:
+    # TRUNCATE frees a temporary table of millions of rows at once on PostgreSQL.
+    return (
+        "TRUNCATE badges_wanted_points"
+        if sql.is_postgresql()
+        else "DELETE FROM badges_wanted_points"
+    )

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from badges.models import Award, PointLine
+from badges.services.engine import badges_evaluate, badges_reconcile
+
+from .helpers import NOW, at, badge, ingest, points, retract
+
+pytestmark = pytest.mark.django_db
+
+
+def test_count_badge_tiers_are_earned_at_the_qualifying_activity(organization, agent):
+    badge(
+        organization,
+        "plume",
+        "activity_count",
+        {"verbs": ["news_published", "page_published"]},
+        [("bronze", 1, 5), ("silver", 3, 10)],
+    )
+    ingest(organization, agent, "news_published", at(10))
+    ingest(organization, agent, "page_published", at(5))
+    third = ingest(organization, agent, "news_published", at(2))
+    report = badges_evaluate(organization=organization, now=NOW)
+    awards = {a.tier: a for a in Award.objects.for_org(organization)}
+    assert set(awards) == {"bronze", "silver"}
+    assert awards["bronze"].awarded_at == at(10)
+    assert awards["silver"].awarded_at == at(2)
+    assert len(awards["silver"].activity_ids) == 3
+    assert report.awarded == 2
+    assert badges_reconcile(organization=organization, now=NOW).drift == 0
+    retract(organization, third)
+    report = badges_reconcile(organization=organization, now=NOW)
+    assert report.revoked == 1
+    assert Award.objects.get(tier="silver").revoked_at is not None
+
+
+def test_points_respect_the_daily_cap_and_retractions(organization, agent):
+    points(organization, "comment_posted", 2, cap=2)
+    day = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
+    keys = [
+        ingest(organization, agent, "comment_posted", day + dt.timedelta(hours=i)) for i in range(4)
+    ]
+    badges_evaluate(organization=organization, now=NOW)
+    assert PointLine.objects.for_org(organization).count() == 2
+    retract(organization, keys[0])
+    report = badges_reconcile(organization=organization, now=NOW)
+    # the first is gone, the third now counts in its place
+    assert report.points_removed == 1 and report.points_added == 1
+    assert sum(PointLine.objects.values_list("points", flat=True)) == 4
