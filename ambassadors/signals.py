@@ -12,10 +12,18 @@ arguments describing the retracted rows. ``coaching_confirmed`` is sent the same
 coached agent's session is confirmed (no ledger row changes, but mentoring badges that
 require confirmation may), with the coach and the agent as ``agent_ids`` and the coaching
 verbs as ``verb_codes``. The gamification engine subscribes to all three.
+
+``ledger_bulk_written`` (keyword ``organization_id``) replaces them for a bulk writer (the
+demo history, a backfill) inside ``ledger_bulk(organization_id)``: the per-write signals are
+not sent, and this one is sent once after the block's writes commit, so subscribers do one
+full pass instead of thousands of small ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -27,12 +35,31 @@ from .models import Organization
 activities_recorded = Signal()
 activities_retracted = Signal()
 coaching_confirmed = Signal()
+ledger_bulk_written = Signal()
+
+_bulk: ContextVar[bool] = ContextVar("relais_ledger_bulk", default=False)
+
+
+@contextmanager
+def ledger_bulk(organization_id: int) -> Iterator[None]:
+    """Hold the per-write signals back; send ``ledger_bulk_written`` once, after commit."""
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
+    transaction.on_commit(
+        lambda: ledger_bulk_written.send(sender=Organization, organization_id=organization_id)
+    )
 
 
 def send_after_commit(
     signal: Signal, *, organization_id: int, agent_ids: frozenset[int], verb_codes: frozenset[str]
 ) -> None:
     from .models import Activity
+
+    if _bulk.get():
+        return
 
     def send() -> None:
         signal.send(

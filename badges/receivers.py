@@ -16,7 +16,12 @@ from typing import Any
 
 from django_q.tasks import async_task
 
-from ambassadors.signals import activities_recorded, activities_retracted, coaching_confirmed
+from ambassadors.signals import (
+    activities_recorded,
+    activities_retracted,
+    coaching_confirmed,
+    ledger_bulk_written,
+)
 
 _deferred: ContextVar[bool] = ContextVar("relais_engine_deferred", default=False)
 
@@ -51,7 +56,20 @@ def evaluate_on_activities(
     )
 
 
+def reconcile_on_bulk(sender: Any, *, organization_id: int, **kwargs: Any) -> None:
+    """A bulk write (the demo history, a backfill) gets one full pass, in the background."""
+    if _deferred.get():
+        return
+    async_task(
+        "badges.tasks.badges_reconcile_task",
+        organization_id,
+        task_name=f"badges-reconcile-{organization_id}",
+        q_options={"group": "badges"},
+    )
+
+
 def connect() -> None:
+    ledger_bulk_written.connect(reconcile_on_bulk, dispatch_uid="badges.engine.bulk")
     for signal, name in (
         (activities_recorded, "recorded"),
         (activities_retracted, "retracted"),

@@ -41,6 +41,7 @@ from ambassadors.receivers import adoption_deferred
 from ambassadors.services.adoption import adoption_recompute
 from ambassadors.services.events import attendance_record, event_create, event_expected_agents
 from ambassadors.services.ledger import MAX_ITEMS, activities_ingest, activity_source_resolve
+from ambassadors.signals import ledger_bulk
 
 from .plan import concern_random
 
@@ -142,7 +143,7 @@ def demo_history_write(
 ) -> HistorySummary:
     """Write the history, commit it, then fill the adoption read model once."""
     today = today or timezone.localdate()
-    with adoption_deferred(), transaction.atomic():
+    with ledger_bulk(organization.pk), adoption_deferred(), transaction.atomic():
         summary = _write(organization=organization, seed=seed, today=today)
     # The receiver was skipped for every chunk: one set-based pass fills every agent's row.
     rows = adoption_recompute(organization=organization)

@@ -224,8 +224,9 @@ def _held(
 # -- The pass -----------------------------------------------------------------------------
 
 
-def _lock(organization: Organization, now: dt.datetime) -> EngineSettings:
-    """Take the organization's evaluation turn (see the module docstring)."""
+def engine_lock(organization: Organization, now: dt.datetime) -> EngineSettings:
+    """Take the organization's evaluation turn (see the module docstring), inside the
+    caller's transaction. Every writer of awards (the engine, a grant by hand) calls it first."""
     EngineSettings.objects.get_or_create(organization=organization)
     EngineSettings.objects.filter(organization=organization).update(evaluated_at=now)
     return EngineSettings.objects.get(organization=organization)
@@ -252,7 +253,7 @@ def badges_evaluate(
     agents = sorted(set(agent_ids)) if agent_ids is not None else None
     report = EvaluationReport(organization_id=organization.pk, full=agents is None)
     with transaction.atomic():
-        settings = _lock(organization, now)
+        settings = engine_lock(organization, now)
         ctx = engine_context(organization=organization, now=now)
         rules = _touched(_active_rules(organization, badge_ids), verb_codes)
         report.rules = len(rules)
