@@ -8,6 +8,7 @@ class BadgesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import rules  # noqa: F401 (registers the rule kinds)
+        from . import signals  # noqa: F401 (connects the receivers)
         from .receivers import connect
 
         connect()

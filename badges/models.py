@@ -342,6 +342,7 @@ class Notification(models.Model):
         AWARDED = "awarded", _("New badge")
         REVOKED = "revoked", _("Badge withdrawn")
         DIGEST = "digest", _("Badges from history")
+        CONTEST_ANSWERED = "answered", _("Contest answered")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", db_index=False
@@ -355,6 +356,14 @@ class Notification(models.Model):
     award_ids = models.JSONField(default=list, blank=True)
     version = models.ForeignKey(
         BadgeVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # For a contest's answer: the contest.
+    log = models.ForeignKey(
+        "AwardLog",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -376,6 +385,11 @@ class Notification(models.Model):
                 fields=["agent", "version"],
                 condition=Q(kind="digest"),
                 name="notification_one_digest",
+            ),
+            models.UniqueConstraint(
+                fields=["log", "kind"],
+                condition=Q(log__isnull=False),
+                name="notification_once_per_log",
             ),
         ]
         indexes = [models.Index(fields=["agent", "-created_at"], name="notification_agent_recent")]
@@ -423,6 +437,13 @@ class AwardLog(models.Model):
         verbose_name_plural = _("award log")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "kind", "status"], name="awardlog_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "badge"],
+                condition=Q(kind="contested", status="open"),
+                name="awardlog_one_open_contest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.agent_id} {self.badge_id}"

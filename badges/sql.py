@@ -55,6 +55,26 @@ def local_week(column: str, tzname: str) -> str:
     return f"date(django_datetime_trunc('week', {column}, {quoted}, 'UTC'))"
 
 
+WEEK_EPOCH = dt.date(1970, 1, 5)  # a Monday
+
+
+def local_week_number(column: str, tzname: str) -> str:
+    """The local week of an aware datetime column as a whole number (weeks since
+    ``WEEK_EPOCH``): consecutive weeks are consecutive numbers, which streaks need."""
+    monday = local_week(column, tzname)
+    if is_postgresql():
+        return f"(({monday}) - DATE '{WEEK_EPOCH.isoformat()}') / 7"
+    return (
+        f"CAST(ROUND((julianday({monday}) - julianday('{WEEK_EPOCH.isoformat()}')) / 7) AS INTEGER)"
+    )
+
+
+def week_number(value: dt.datetime, tz: dt.tzinfo) -> int:
+    """``local_week_number`` for a datetime in Python."""
+    local = value.astimezone(tz).date()
+    return (local - WEEK_EPOCH).days // 7
+
+
 def local_period(column: str, tzname: str, period: str) -> str:
     """The first day of the local month, quarter or year of an aware datetime column."""
     if period not in {"week", "month", "quarter", "year"}:

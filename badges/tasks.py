@@ -30,3 +30,27 @@ def badges_reconcile_task(organization_id: int | None = None) -> dict[str, Any]:
         organizations = organizations.filter(pk=organization_id)
     drift = {org.slug: badges_reconcile(organization=org).drift for org in organizations}
     return {"drift": drift}
+
+
+def notifications_email_task(notification_ids: list[int]) -> int:
+    """Send the e-mails of these notices that have not gone; a notice already sent (by this
+    task run twice, or by another worker) is skipped by its claim."""
+    from badges.services.notifications import notifications_email
+
+    return notifications_email(notification_ids=notification_ids)
+
+
+def badge_backfill_task(version_id: int) -> dict[str, Any]:
+    """After a rule version goes live: evaluate that badge for every agent, the awards its
+    history earns notified as one digest per agent."""
+    from badges.models import BadgeVersion
+    from badges.services.engine import badges_evaluate
+
+    version = BadgeVersion.objects.select_related("organization").filter(pk=version_id).first()
+    if version is None:  # its badge was deleted since: nothing left to evaluate
+        return {}
+    return badges_evaluate(
+        organization=version.organization,
+        badge_ids=[version.badge_id],
+        digest_version=version,
+    ).as_dict()

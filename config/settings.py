@@ -77,6 +77,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# A new organization starts with the default badge catalogue and points per verb.
+BADGES_DEFAULT_CATALOGUE = env_bool("BADGES_DEFAULT_CATALOGUE", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -14,3 +14,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Engine tests build their own badges; the catalogue tests turn the defaults back on.
+BADGES_DEFAULT_CATALOGUE = False

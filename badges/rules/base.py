@@ -113,9 +113,16 @@ class RuleKind:
         {param name: [messages]} for anything wrong. Unknown params are an error."""
         raise NotImplementedError
 
-    def check_rule(self, params: Mapping[str, Any], revocable: bool) -> dict[str, list[str]]:
+    def check_rule(
+        self,
+        params: Mapping[str, Any],
+        revocable: bool,
+        *,
+        tiers: Sequence[TierSpec] | None = None,
+    ) -> dict[str, list[str]]:
         """Errors that depend on the badge as a whole (e.g. a rolling window on a permanent
-        badge), as {field: [messages]}. Params are already cleaned."""
+        badge, tiers a kind cannot have), as {field: [messages]}. Params and tiers are
+        already cleaned; ``tiers`` None skips the checks on tiers."""
         return {}
 
     def verbs(self, params: Mapping[str, Any]) -> frozenset[str]:

@@ -9,6 +9,10 @@ Windows (``params["window"]``):
   time zone: a revocable badge counts the current period; a permanent one the best period
   ever, earned in the first period that reached the threshold.
 
+``confirmed_only`` (default false) counts a ``coaching_given`` activity only when one coached
+agent confirmed the session, and a ``coaching_received`` one only when its agent confirmed
+it; other verbs count as they are.
+
 One query: each qualifying activity is ranked within its agent (and period) by time; the
 tier of threshold *t* is earned at the activity ranked *t*. This is the reference kind: the
 others follow its shape.
@@ -32,6 +36,7 @@ from .base import Context, Earned, Measure, Rule, RuleKind, TierSpec, next_tier,
 
 WINDOW_TYPES = ("all_time", "rolling", "calendar")
 PERIODS = ("month", "quarter", "year")
+COACHING_VERBS = ("coaching_given", "coaching_received")
 
 
 def clean_verbs(params: Mapping[str, Any], errors: dict[str, list[str]]) -> list[str]:
@@ -67,6 +72,69 @@ def clean_window(value: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
             return {}
         return {"type": "calendar", "period": value["period"]}
     return {"type": "all_time"}
+
+
+def clean_unknown(params: Mapping[str, Any], known: set[str], errors: dict[str, list[str]]) -> None:
+    unknown = set(params) - known
+    if unknown:
+        errors["params"] = [_("Unknown parameters: %(p)s.") % {"p": ", ".join(sorted(unknown))}]
+
+
+def clean_bool(params: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> bool:
+    value = params.get(name, False)
+    if not isinstance(value, bool):
+        errors[name] = [_("Choose true or false.")]
+        return False
+    return value
+
+
+def activities_source(
+    ctx: Context,
+    verbs: Sequence[str],
+    agent_ids: Sequence[int] | None,
+    params: list[Any],
+    *,
+    since: dt.datetime | None = None,
+    confirmed_only: bool = False,
+) -> str:
+    """A subquery (agent_id, id, occurred_at) of the live activities of these verbs up to
+    now: what the kinds that read the ledger count. Its placeholders' values go to
+    ``params`` in order."""
+    agents = list(agent_ids) if agent_ids is not None else None
+    params.append(ctx.organization_id)
+    where = ["a.organization_id = %s"]
+    where.append(sql.in_list("a.verb_id", ctx.verb_ids(verbs), params))
+    where.append(sql.in_list("a.agent_id", agents, params))
+    if since is not None:
+        where.append("a.occurred_at > %s")
+        params.append(sql.dt_param(since))
+    where.append("a.occurred_at <= %s")
+    params.append(sql.dt_param(ctx.now))
+    where.append(sql.not_retracted("a"))
+    if confirmed_only:
+        where.append(_confirmed_coaching(ctx, agents, params))
+    return (
+        f"(SELECT a.agent_id, a.id, a.occurred_at FROM {sql.ACTIVITY} a "
+        f"WHERE {' AND '.join(where)})"
+    )
+
+
+def _confirmed_coaching(ctx: Context, agents: list[int] | None, params: list[Any]) -> str:
+    """Coaching activities only when confirmed: the coach's row when one coached agent of
+    the session confirmed, an agent's row when that agent did. The coach's rows are looked
+    up among the agents' sessions as coach, the received ones among them as coached."""
+    params.extend(ctx.verbs.get(code, 0) for code in COACHING_VERBS)
+    given = sql.coaching_pairs(
+        ctx.organization_id, ctx.coaching_source_id, params, coach_ids=agents
+    )
+    received = sql.coaching_pairs(
+        ctx.organization_id, ctx.coaching_source_id, params, agent_ids=agents
+    )
+    return (
+        "(a.verb_id NOT IN (%s, %s) OR a.id IN ("
+        f"SELECT g.given_id FROM {given} g WHERE g.confirmed_at IS NOT NULL "
+        f"UNION SELECT r.activity_id FROM {received} r WHERE r.confirmed_at IS NOT NULL))"
+    )
 
 
 def period_start(now: dt.datetime, tz: Any, period: str) -> dt.datetime:
@@ -169,16 +237,25 @@ class ActivityCount(RuleKind):
 
     def clean_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         errors: dict[str, list[str]] = {}
-        unknown = set(params) - {"verbs", "window"}
-        if unknown:
-            errors["params"] = [_("Unknown parameters: %(p)s.") % {"p": ", ".join(sorted(unknown))}]
+        clean_unknown(params, {"verbs", "window", "confirmed_only"}, errors)
         verbs = clean_verbs(params, errors)
         window = clean_window(params.get("window"), errors)
+        confirmed_only = clean_bool(params, "confirmed_only", errors)
+        if confirmed_only and verbs and not set(verbs) & set(COACHING_VERBS):
+            errors["confirmed_only"] = [
+                _("Only coaching is confirmed: add coaching_given or coaching_received.")
+            ]
         if errors:
             raise ValidationError(errors)
-        return {"verbs": verbs, "window": window}
+        return {"verbs": verbs, "window": window, "confirmed_only": confirmed_only}
 
-    def check_rule(self, params: Mapping[str, Any], revocable: bool) -> dict[str, list[str]]:
+    def check_rule(
+        self,
+        params: Mapping[str, Any],
+        revocable: bool,
+        *,
+        tiers: Sequence[TierSpec] | None = None,
+    ) -> dict[str, list[str]]:
         if params["window"]["type"] == "rolling" and not revocable:
             return {
                 "revocable": [_("A rolling window describes a status: make the badge revocable.")]
@@ -192,22 +269,14 @@ class ActivityCount(RuleKind):
         self, ctx: Context, rule: Rule, agent_ids: Sequence[int] | None
     ) -> dict[int, Measure]:
         window = rule.params["window"]
-        params: list[Any] = [ctx.organization_id]
-        where = ["a.organization_id = %s"]
-        where.append(sql.in_list("a.verb_id", ctx.verb_ids(rule.params["verbs"]), params))
-        where.append(
-            sql.in_list("a.agent_id", list(agent_ids) if agent_ids is not None else None, params)
-        )
-        since = window_bounds(ctx, window, rule.revocable)
-        if since is not None:
-            where.append("a.occurred_at > %s")
-            params.append(sql.dt_param(since))
-        where.append("a.occurred_at <= %s")
-        params.append(sql.dt_param(ctx.now))
-        where.append(sql.not_retracted("a"))
-        source = (
-            f"(SELECT a.agent_id, a.id, a.occurred_at FROM {sql.ACTIVITY} a "
-            f"WHERE {' AND '.join(where)})"
+        params: list[Any] = []
+        source = activities_source(
+            ctx,
+            rule.params["verbs"],
+            agent_ids,
+            params,
+            since=window_bounds(ctx, window, rule.revocable),
+            confirmed_only=rule.params["confirmed_only"],
         )
         period_expr = None
         if window["type"] == "calendar":
@@ -232,7 +301,18 @@ class ActivityCount(RuleKind):
             }[window["period"]]
         else:
             scope = ""
-        if target is None:
+        if rule.params.get("confirmed_only"):
+            if target is None:
+                text = ngettext(
+                    "%(value)d confirmed activity", "%(value)d confirmed activities", value
+                ) % {"value": value}
+            else:
+                text = ngettext(
+                    "%(value)d of %(target)d confirmed activity",
+                    "%(value)d of %(target)d confirmed activities",
+                    target.threshold,
+                ) % {"value": value, "target": target.threshold}
+        elif target is None:
             text = ngettext("%(value)d activity", "%(value)d activities", value) % {"value": value}
         else:
             text = ngettext(
@@ -243,6 +323,12 @@ class ActivityCount(RuleKind):
         return f"{text} {scope}".strip()
 
     def describe(self, params: Mapping[str, Any], tiers: Sequence[TierSpec]) -> str:
+        text = self._describe(params, tiers)
+        if params.get("confirmed_only"):
+            return _("%(criteria)s, confirmed coaching only") % {"criteria": text}
+        return text
+
+    def _describe(self, params: Mapping[str, Any], tiers: Sequence[TierSpec]) -> str:
         verbs = ", ".join(params["verbs"])
         thresholds = " / ".join(str(t.threshold) for t in tiers)
         window = params["window"]

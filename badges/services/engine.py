@@ -254,6 +254,11 @@ def badges_evaluate(
     report = EvaluationReport(organization_id=organization.pk, full=agents is None)
     with transaction.atomic():
         settings = engine_lock(organization, now)
+        if agents is None and sql.is_postgresql():
+            # A full pass sorts millions of ledger rows per rule (window functions): in
+            # memory rather than in temporary files, for this transaction only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         ctx = engine_context(organization=organization, now=now)
         rules = _touched(_active_rules(organization, badge_ids), verb_codes)
         report.rules = len(rules)
