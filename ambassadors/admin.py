@@ -19,6 +19,7 @@ from .models import (
     ActivitySource,
     Agent,
     AmbassadorMandate,
+    CoachingSettings,
     DirectoryImport,
     Organization,
     OrgUnit,
@@ -233,6 +234,11 @@ class VerbAdmin(OrgScopedAdmin):
     list_display = ["code", "label", "category", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["code", "label"]
+
+
+@admin.register(CoachingSettings)
+class CoachingSettingsAdmin(OrgScopedAdmin):
+    list_display = ["organization", "mentoring_badges_require_confirmation"]
 
 
 @admin.register(ActivitySource)

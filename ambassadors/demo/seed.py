@@ -257,8 +257,23 @@ COMMS_ADMIN_MODELS = ("orgunit", "site", "agent", "role", "ambassadormandate")
 
 def _comms_admin_permissions() -> list[Permission]:
     return list(
-        Permission.objects.filter(content_type__app_label="ambassadors").filter(
-            Q(content_type__model__in=COMMS_ADMIN_MODELS) | Q(codename="view_directoryimport")
+        Permission.objects.filter(
+            (
+                Q(content_type__app_label="ambassadors")
+                & Q(content_type__model__in=COMMS_ADMIN_MODELS)
+            )
+            | Q(content_type__app_label="ambassadors", codename="view_directoryimport")
+            | Q(content_type__app_label="ambassadors", codename__endswith="_coachingsettings")
+            | Q(content_type__app_label="badges", codename__endswith="_pointrule")
+            | Q(
+                content_type__app_label="badges",
+                codename__in=[
+                    "view_enginesettings",
+                    "change_enginesettings",
+                    "view_award",
+                    "view_awardlog",
+                ],
+            )
         )
     )
 
