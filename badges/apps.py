@@ -7,8 +7,8 @@ class BadgesConfig(AppConfig):
     verbose_name = _("Badges and points")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401 (registers the rule kinds)
-        from . import signals  # noqa: F401 (connects the receivers)
+        # Importing registers the rule kinds and connects the receivers on Organization.
+        from . import rules, signals  # noqa: F401
         from .receivers import connect
 
         connect()

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("badges/", include("badges.urls")),
     path("", include("ambassadors.urls")),
 ]
 if settings.DEBUG:

@@ -116,6 +116,38 @@ def _coaching_token_of(a: OrganizationA) -> str:
     return coaching_confirmation_token(_coaching_session_of(a).participants.get())
 
 
+def _badge_of(a: OrganizationA) -> Any:
+    """A badge of organization A whose code organization B does not have."""
+    from badges.models import Badge, BadgeStatus
+
+    badge, _created = Badge.objects.get_or_create(
+        organization=a.organization,
+        code="badge-a-seulement",
+        defaults={
+            "name_fr": "Badge A",
+            "category": "publishing",
+            "kind": "activity_count",
+            "params": {"verbs": ["news_published"]},
+            "tiers": [{"tier": "bronze", "threshold": 1, "points": 5}],
+            "status": BadgeStatus.ACTIVE,
+        },
+    )
+    return badge
+
+
+def _contest_of(a: OrganizationA) -> Any:
+    from badges.models import AwardLog
+
+    log, _created = AwardLog.objects.get_or_create(
+        organization=a.organization,
+        kind=AwardLog.Kind.CONTESTED,
+        agent=a.agent,
+        badge=_badge_of(a),
+        defaults={"comment": "Il me manque ce badge.", "status": AwardLog.Status.OPEN},
+    )
+    return log
+
+
 # kwarg → value, for names that mean the same object on every URL.
 OBJECT_FOR_KWARG: dict[str, Resolve] = {
     "session_id": lambda a: _coaching_session_of(a).pk,
@@ -129,6 +161,9 @@ OBJECT_FOR_KWARG: dict[str, Resolve] = {
     "mandate_id": lambda a: a.mandate.pk,
     "token_id": lambda a: a.token.pk,
     "organization_slug": lambda a: a.organization.slug,
+    "code": lambda a: _badge_of(a).code,
+    "tier": lambda a: "bronze",
+    "contest_id": lambda a: _contest_of(a).pk,
 }
 # Query parameters through which a list might be pointed at one object.
 QUERY_PARAMS: dict[str, Resolve] = {

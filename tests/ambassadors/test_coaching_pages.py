@@ -133,7 +133,7 @@ def test_the_list_page_takes_the_same_queries_for_1_or_20_sessions(
     client = login(ambassador)
     # session, user, agent (middleware), roles, mandates and their units, the page's count,
     # sessions with their coaches, participants with their agents, topics.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get("/coaching/")
     assert response.content.decode().count('class="session-item"') == rows
 

@@ -138,6 +138,6 @@ def test_the_event_page_takes_the_same_queries_whatever_the_attendance(
     attendance_record(event=event, agents=people[: count // 2 + 1])
     # session, user and agent, roles (+units), mandates: 6; the event, the attendances, the
     # expected agents
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = comms_client.get(reverse("event-detail", args=[event.pk]))
     assert response.status_code == 200

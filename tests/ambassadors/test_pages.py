@@ -179,7 +179,7 @@ def test_org_chart_takes_the_same_queries_whatever_the_size(
 ):
     _tree_of(organization, units)
     # session, user, organization, user's agent, roles (+units), mandates, tree (2)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = _page(comms_client, reverse("org-chart"))
     assert html.count('class="tree-link"') == units + 5
 
@@ -218,7 +218,7 @@ def test_unit_page_takes_the_same_queries_whatever_the_number_of_agents(
     # session, user, organization, user's agent, roles (+units), mandates: 7
     # then the unit, the tree (2), its ancestors, the adoption stage counts, the count and
     # the page of agents
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         html = _page(comms_client, reverse("unit-detail", args=[tree.voirie.pk]))
     assert html.count("<tr>") == agents + 1
 
@@ -265,7 +265,7 @@ def test_agent_page_takes_a_fixed_number_of_queries(
         MandateFactory(agent=field_agent, units=[tree.voirie, tree.proprete, tree.culture])
     # auth and actor (7), the agent, its unit, its ancestors, its site,
     # roles (+units), mandates (+units), the adoption stage
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         html = _page(comms_client, reverse("agent-detail", args=[field_agent.pk]))
     assert html.count('class="card-item"') == 2 * roles
 
@@ -309,7 +309,7 @@ def test_home_takes_the_same_queries_whatever_the_number_of_people_listed(
     # auth and actor (8), programme overview (4), tree (2), me, ambassadors, resource
     # persons (Culture is a root: no ancestor to load), coaching sessions to confirm (mine,
     # my teams')
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         html = _page(client, reverse("home"))
     assert html.count("Aide") == 2 * people
 
