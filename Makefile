@@ -33,6 +33,7 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	@DEBUG=true $(BIN)/python manage.py migrate --noinput
+	@DEBUG=true $(BIN)/python manage.py setup_schedules
 	@DEBUG=true $(BIN)/python manage.py seed_demo --agents $(AGENTS)
 	@echo ""
 	@echo "  Relais runs at http://$(HOST):$(PORT)/   (API docs: http://$(HOST):$(PORT)/api/v1/docs/)"
