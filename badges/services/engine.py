@@ -24,10 +24,12 @@ activities (the query-count tests hold it).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +48,8 @@ from badges.models import (
 )
 from badges.rules import Context, Earned, Rule, TierSpec, get_kind
 from badges.rules.base import clean_tiers
+
+logger = logging.getLogger(__name__)
 
 COACHING_SOURCE = "relais"  # ambassadors.services.coaching.LEDGER_SOURCE
 COACHING_VERBS = frozenset({"coaching_given", "coaching_received"})
@@ -135,7 +139,16 @@ def _active_rules(organization: Organization, badge_ids: Sequence[int] | None) -
     badges = Badge.objects.for_org(organization).filter(status=BadgeStatus.ACTIVE)
     if badge_ids is not None:
         badges = badges.filter(pk__in=badge_ids)
-    return [rule_of(badge) for badge in badges.order_by("pk")]
+    rules = []
+    for badge in badges.order_by("pk"):
+        try:
+            rules.append(rule_of(badge))
+        except ValidationError as error:
+            # A badge whose stored rule no longer validates (a kind removed from the code,
+            # params edited in the database) must not stop every other badge: it is skipped,
+            # and said so in the log, until someone fixes it on its page.
+            logger.error("Badge %s (%s) skipped: %s", badge.pk, badge.code, error.messages)
+    return rules
 
 
 def _touched(rules: list[Rule], verb_codes: Iterable[str] | None) -> list[Rule]:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from badges.models import Award, PointLine
+from badges.models import Award, Badge, PointLine
 from badges.services.engine import badges_evaluate, badges_reconcile
 
 from .helpers import NOW, at, badge, ingest, points, retract
@@ -50,3 +50,19 @@ def test_points_respect_the_daily_cap_and_retractions(organization, agent):
     # the first is gone, the third now counts in its place
     assert report.points_removed == 1 and report.points_added == 1
     assert sum(PointLine.objects.values_list("points", flat=True)) == 4
+
+
+def test_a_badge_with_an_unknown_kind_is_skipped_and_the_others_evaluated(
+    organization, agent, caplog
+):
+    badge(
+        organization, "plume", "activity_count", {"verbs": ["news_published"]}, [("bronze", 1, 5)]
+    )
+    broken = badge(
+        organization, "casse", "activity_count", {"verbs": ["news_published"]}, [("bronze", 1, 5)]
+    )
+    Badge.objects.filter(pk=broken.pk).update(kind="removed_kind")
+    ingest(organization, agent, "news_published", at(1))
+    badges_evaluate(organization=organization, now=NOW)
+    assert list(Award.objects.values_list("badge__code", flat=True)) == ["plume"]
+    assert "casse" in caplog.text
