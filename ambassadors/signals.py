@@ -6,6 +6,8 @@ after the transaction commits (never on rollback), with keyword arguments:
 - ``organization_id``: int
 - ``agent_ids``: frozenset[int], the agents who got new activity
 - ``verb_codes``: frozenset[str], the verbs of the new activity
+- ``occurred_between``: (earliest, latest) ``occurred_at`` of those rows, or None when
+  unknown: a subscriber may limit its work to the days they fall on
 
 ``activities_retracted`` is sent the same way when activities are retracted, with the same
 arguments describing the retracted rows. ``coaching_confirmed`` is sent the same way when a
@@ -21,6 +23,7 @@ full pass instead of thousands of small ones.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -54,7 +57,12 @@ def ledger_bulk(organization_id: int) -> Iterator[None]:
 
 
 def send_after_commit(
-    signal: Signal, *, organization_id: int, agent_ids: frozenset[int], verb_codes: frozenset[str]
+    signal: Signal,
+    *,
+    organization_id: int,
+    agent_ids: frozenset[int],
+    verb_codes: frozenset[str],
+    occurred_between: tuple[datetime.datetime, datetime.datetime] | None = None,
 ) -> None:
     from .models import Activity
 
@@ -67,6 +75,7 @@ def send_after_commit(
             organization_id=organization_id,
             agent_ids=agent_ids,
             verb_codes=verb_codes,
+            occurred_between=occurred_between,
         )
 
     transaction.on_commit(send)

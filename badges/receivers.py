@@ -9,6 +9,7 @@ writer (the demo history, a benchmark's loader) skip it and reconcile once at th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,15 +43,18 @@ def evaluate_on_activities(
     organization_id: int,
     agent_ids: frozenset[int],
     verb_codes: frozenset[str],
+    occurred_between: tuple[dt.datetime, dt.datetime] | None = None,
     **kwargs: Any,
 ) -> None:
     if _deferred.get():
         return
+    span = None if occurred_between is None else [t.isoformat() for t in occurred_between]
     async_task(
         "badges.tasks.badges_evaluate_task",
         organization_id,
         sorted(agent_ids),
         sorted(verb_codes),
+        span,
         task_name=f"badges-{organization_id}",
         q_options={"group": "badges"},
     )

@@ -4,20 +4,32 @@ nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ambassadors.models import Organization
 
 
 def badges_evaluate_task(
-    organization_id: int, agent_ids: list[int], verb_codes: list[str]
+    organization_id: int,
+    agent_ids: list[int],
+    verb_codes: list[str],
+    occurred_between: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The delta path: the rules these verbs touch, for these agents."""
+    """The delta path: the rules these verbs touch, for these agents; their point lines on
+    the days ``occurred_between`` (ISO datetimes) spans."""
     from badges.services.engine import badges_evaluate
 
     organization = Organization.objects.get(pk=organization_id)
+    span = None
+    if occurred_between:
+        first, last = (dt.datetime.fromisoformat(value) for value in occurred_between)
+        span = (first, last)
     return badges_evaluate(
-        organization=organization, agent_ids=agent_ids, verb_codes=verb_codes
+        organization=organization,
+        agent_ids=agent_ids,
+        verb_codes=verb_codes,
+        occurred_between=span,
     ).as_dict()
 
 

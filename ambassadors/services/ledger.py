@@ -700,6 +700,9 @@ def activities_ingest(
                     organization_id=organization.pk,
                     agent_ids=frozenset(agent_ids),
                     verb_codes=frozenset(codes[pk] for pk in verb_ids),
+                    occurred_between=_span(
+                        item.occurred_at for item, _agent in pending if item.external_id in inserted
+                    ),
                 )
 
     optimistic = _vendor() == "postgresql"
@@ -734,6 +737,18 @@ def _mark_duplicates(
         else:
             results[item.index]["status"] = Status.DUPLICATE
     return agent_ids, verb_ids
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A datetime read by a raw query: aware on PostgreSQL, UTC text on SQLite."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+def _span(times: Iterable[dt.datetime]) -> tuple[dt.datetime, dt.datetime] | None:
+    listed = list(times)
+    return (min(listed), max(listed)) if listed else None
 
 
 # -- Retraction ---------------------------------------------------------------------------
@@ -789,17 +804,20 @@ def activities_retract(
 
     retracted: dict[str, tuple[int, int]] = {}
     existing: set[str] = set()
+    span: tuple[dt.datetime, dt.datetime] | None = None
     if source is not None and wanted:
         table = Activity._meta.db_table
         retractions = ActivityRetraction._meta.db_table
         condition, param = _in_list("external_id", sorted(set(wanted)))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, external_id, agent_id, verb_id FROM {table} "
+                f"SELECT id, external_id, agent_id, verb_id, occurred_at FROM {table} "
                 f"WHERE source_id = %s AND {condition}",
                 [source.pk, param],
             )
-            found = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+            rows = cursor.fetchall()
+            found = {row[0]: (row[1], row[2], row[3]) for row in rows}
+            occurred = {row[0]: row[4] for row in rows}
             existing = {external_id for external_id, _agent, _verb in found.values()}
             if found:
                 # The primary key (activity_id) makes a retraction happen once, also when
@@ -819,10 +837,11 @@ def activities_retract(
                         json.dumps(sorted(found)),
                     ],
                 )
+                inserted_ids = [row[0] for row in cursor.fetchall()]
                 retracted = {
-                    found[row[0]][0]: (found[row[0]][1], found[row[0]][2])
-                    for row in cursor.fetchall()
+                    found[pk][0]: (found[pk][1], found[pk][2]) for pk in inserted_ids
                 }
+                span = _span(_aware(occurred[pk]) for pk in inserted_ids)
 
     report = RetractReport(results=results)
     reported: set[str] = set()
@@ -847,6 +866,7 @@ def activities_retract(
             organization_id=organization.pk,
             agent_ids=frozenset(agent_id for agent_id, _verb in retracted.values()),
             verb_codes=frozenset(verb_codes[verb_id] for _agent, verb_id in retracted.values()),
+            occurred_between=span,
         )
     return report
 

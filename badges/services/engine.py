@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,18 @@ class EvaluationReport:
     points_removed: int = 0
     new_award_ids: list[int] = field(default_factory=list)
     revoked_award_ids: list[int] = field(default_factory=list)
+    # Seconds per stage and per rule (badge code), for the command's report and the bench.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = round(
+                self.timings.get(stage, 0.0) + time.perf_counter() - start, 3
+            )
 
     @property
     def drift(self) -> int:
@@ -179,7 +193,10 @@ class Desired:
 
 
 def desired_awards(
-    ctx: Context, rules: list[Rule], agent_ids: Sequence[int] | None
+    ctx: Context,
+    rules: list[Rule],
+    agent_ids: Sequence[int] | None,
+    report: EvaluationReport | None = None,
 ) -> dict[Key, Desired]:
     """What the ledger says about these rules and agents. Meta-badges last, reading the
     others' results from this pass and, for badges outside it, the stored live awards."""
@@ -188,7 +205,11 @@ def desired_awards(
     meta = [r for r in rules if get_kind(r.kind).depends_on_badges]
     for rule in plain:
         kind = get_kind(rule.kind)
-        for agent_id, measure in kind.measure(ctx, rule, agent_ids).items():
+        start = time.perf_counter()
+        measures = kind.measure(ctx, rule, agent_ids)
+        if report is not None:
+            report.timings[f"rule {rule.code}"] = round(time.perf_counter() - start, 3)
+        for agent_id, measure in measures.items():
             for spec in rule.tiers:
                 earned = measure.earned.get(spec.tier)
                 if earned is not None:
@@ -254,11 +275,15 @@ def badges_evaluate(
     now: dt.datetime | None = None,
     notify: bool = True,
     digest_version: BadgeVersion | None = None,
+    occurred_between: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> EvaluationReport:
     """Bring awards and points in line with the ledger for a scope; return what changed.
 
     ``agent_ids`` None is every agent; ``verb_codes`` None is every rule and verb;
-    ``badge_ids`` limits the badges (a rule change backfills only its own). New awards are
+    ``badge_ids`` limits the badges (a rule change backfills only its own);
+    ``occurred_between`` (from the ledger's signal) limits the point lines rewritten to the
+    local days (weeks, for coaching) those activities fall on: a daily cap ranks within a
+    day, the coaching cap within a week, so other days cannot move. New awards are
     notified after commit, one by one, or as one digest per agent when ``digest_version``
     (a rule activation's backfill) is given.
     """
@@ -276,11 +301,14 @@ def badges_evaluate(
         rules = _touched(_active_rules(organization, badge_ids), verb_codes)
         report.rules = len(rules)
         if rules:
-            desired = desired_awards(ctx, rules, agents)
-            _sync_awards(organization, rules, agents, desired, now, report)
+            with report.timed("awards: evaluate"):
+                desired = desired_awards(ctx, rules, agents, report)
+            with report.timed("awards: write"):
+                _sync_awards(organization, rules, agents, desired, now, report)
         if badge_ids is None:
             verbs = None if verb_codes is None else ctx.verb_ids(sorted(set(verb_codes)))
-            _sync_points(ctx, settings, agents, verbs, report)
+            with report.timed("points"):
+                _sync_points(ctx, settings, agents, verbs, report, occurred_between)
     if notify and (report.new_award_ids or report.revoked_award_ids):
         from badges.services.notifications import awards_notify
 
@@ -442,26 +470,34 @@ def _over_pair_cap(ctx: Context, settings: EngineSettings, agents: list[int] | N
     return over
 
 
-def _sync_points(
+def _wanted_points(
     ctx: Context,
-    settings: EngineSettings,
     agents: list[int] | None,
     verbs: list[int] | None,
-    report: EvaluationReport,
-) -> None:
-    """Rewrite the point lines of the scope from the ledger: the wanted rows go to a
-    temporary table, then one DELETE of the lines not wanted and one INSERT of the missing."""
-    over = (
-        sorted(_over_pair_cap(ctx, settings, agents))
-        if (verbs is None or set(verbs) & set(ctx.verb_ids(sorted(COACHING_VERBS))))
-        else []
-    )
-    params: list[Any] = [ctx.organization_id]
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    over: list[int],
+    params: list[Any],
+) -> str:
+    """The point lines the ledger implies for a scope: one per live activity whose verb has
+    points, within its verb's daily cap (ranked by time within the agent's local day) and
+    not over the coaching cap (``over``). Columns as ``PointLine``'s."""
+    params.append(ctx.organization_id)
     scope = ["a.organization_id = %s"]
     scope.append(sql.in_list("a.agent_id", agents, params))
     scope.append(sql.in_list("a.verb_id", verbs, params))
+    if since is not None and until is not None:
+        scope.append("a.occurred_at >= %s AND a.occurred_at < %s")
+        params.extend([sql.dt_param(since), sql.dt_param(until)])
+    if over:
+        if sql.is_postgresql():
+            scope.append("NOT (a.id = ANY(%s))")
+            params.append(over)
+        else:
+            scope.append(f"a.id NOT IN ({', '.join(['%s'] * len(over))})")
+            params.extend(over)
     day = sql.local_date("a.occurred_at", ctx.tzname)
-    wanted = f"""
+    return f"""
         SELECT id, agent_id, verb_id, category, occurred_at, points FROM (
             SELECT a.id, a.agent_id, a.verb_id, v.category, a.occurred_at, r.points,
                    r.daily_cap,
@@ -475,10 +511,101 @@ def _sync_points(
         ) ranked
         WHERE (daily_cap IS NULL OR rn <= daily_cap)
     """
+
+
+# A per-agent fingerprint of point lines: equal fingerprints, equal lines (the odds of two
+# different sets colliding on count, total and a weighted sum of ids are negligible, and a
+# collision would only delay a correction to the next change of that agent). "%%" is the
+# modulo operator, escaped from the driver's placeholders.
+_FINGERPRINT = "COUNT(*), SUM(points), SUM(({id} %% 1000003) * (points + 7))"
+
+
+def _drifted_agents(ctx: Context, over: list[int]) -> tuple[list[int], bool]:
+    """A full pass compares per-agent fingerprints of the stored lines and of the lines the
+    ledger implies, without writing either: at rest, nothing is written at all. Returns the
+    agents whose lines differ, and whether nothing is stored yet."""
+    params: list[Any] = []
+    wanted = _wanted_points(ctx, None, None, None, None, over, params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT agent_id, {_FINGERPRINT.format(id='activity_id')} FROM {POINTS} "
+            "WHERE organization_id = %s GROUP BY agent_id",
+            [ctx.organization_id],
+        )
+        stored = {row[0]: tuple(int(v) for v in row[1:]) for row in cursor.fetchall()}
+        if not stored:
+            return [], True
+        cursor.execute(
+            f"SELECT agent_id, {_FINGERPRINT.format(id='id')} FROM ({wanted}) w GROUP BY agent_id",
+            params,
+        )
+        implied = {row[0]: tuple(int(v) for v in row[1:]) for row in cursor.fetchall()}
+    return sorted(
+        a for a in stored.keys() | implied.keys() if stored.get(a) != implied.get(a)
+    ), False
+
+
+def _local_span(
+    ctx: Context, span: tuple[dt.datetime, dt.datetime], weeks: bool
+) -> tuple[dt.datetime, dt.datetime]:
+    """From the local midnight starting the first day (or week) of the span to the one
+    ending its last day (or week)."""
+    tz = ctx.tz
+    first, last = span[0].astimezone(tz).date(), span[1].astimezone(tz).date()
+    if weeks:
+        first -= dt.timedelta(days=first.weekday())
+        last += dt.timedelta(days=6 - last.weekday())
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return start, end
+
+
+def _sync_points(
+    ctx: Context,
+    settings: EngineSettings,
+    agents: list[int] | None,
+    verbs: list[int] | None,
+    report: EvaluationReport,
+    occurred_between: tuple[dt.datetime, dt.datetime] | None = None,
+) -> None:
+    """Rewrite the point lines of a scope from the ledger.
+
+    A full pass first finds the agents whose lines drifted (``_drifted_agents``) and
+    rewrites only theirs; with nothing stored yet it inserts every line in one statement.
+    A scoped rewrite puts the wanted rows in a temporary table, then runs one DELETE of the
+    lines not wanted and one INSERT of the missing ones.
+    """
+    coaching = verbs is None or bool(set(verbs) & set(ctx.verb_ids(sorted(COACHING_VERBS))))
+    over = sorted(_over_pair_cap(ctx, settings, agents)) if coaching else []
+    since = until = None
+    if occurred_between is not None and agents is not None:
+        since, until = _local_span(ctx, occurred_between, weeks=coaching)
+    columns = "(activity_id, organization_id, agent_id, verb_id, category, occurred_at, points)"
+    if agents is None and verbs is None:
+        drifted, empty = _drifted_agents(ctx, over)
+        if empty:
+            params: list[Any] = [ctx.organization_id]
+            wanted = _wanted_points(ctx, None, None, None, None, over, params)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {POINTS} {columns} SELECT id, %s, agent_id, verb_id, "
+                    f"category, occurred_at, points FROM ({wanted}) w",
+                    params,
+                )
+                report.points_added += max(cursor.rowcount, 0)
+            return
+        if not drifted:
+            return
+        agents = drifted
+    params = []
+    wanted = _wanted_points(ctx, agents, verbs, since, until, over, params)
     line_scope_params: list[Any] = [ctx.organization_id]
     line_scope = ["p.organization_id = %s"]
     line_scope.append(sql.in_list("p.agent_id", agents, line_scope_params))
     line_scope.append(sql.in_list("p.verb_id", verbs, line_scope_params))
+    if since is not None and until is not None:
+        line_scope.append("p.occurred_at >= %s AND p.occurred_at < %s")
+        line_scope_params.extend([sql.dt_param(since), sql.dt_param(until)])
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS badges_wanted_points ("
@@ -491,13 +618,6 @@ def _sync_points(
         )
         cursor.execute(_EMPTY_WANTED())
         cursor.execute(f"INSERT INTO badges_wanted_points {wanted}", params)
-        if over:
-            over_params: list[Any] = []
-            cursor.execute(
-                "DELETE FROM badges_wanted_points WHERE "
-                + sql.in_list("activity_id", over, over_params),
-                over_params,
-            )
         if sql.is_postgresql():
             cursor.execute("ANALYZE badges_wanted_points")
         cursor.execute(
@@ -509,8 +629,7 @@ def _sync_points(
         )
         report.points_removed += max(cursor.rowcount, 0)
         cursor.execute(
-            f"INSERT INTO {POINTS} "
-            "(activity_id, organization_id, agent_id, verb_id, category, occurred_at, points) "
+            f"INSERT INTO {POINTS} {columns} "
             "SELECT w.activity_id, %s, w.agent_id, w.verb_id, w.category, w.occurred_at, "
             f"w.points FROM badges_wanted_points w WHERE NOT EXISTS (SELECT 1 FROM {POINTS} p "
             "WHERE p.activity_id = w.activity_id)",

@@ -142,10 +142,12 @@ def test_any_history_then_reconcile_equals_one_reconcile_of_the_final_ledger(
     # since the last delta (a delta never sees more than that).
     touched_agents: set[int] = set()
     touched_verbs: set[str] = set()
+    touched_times: set[dt.datetime] = set()
     for kind, indexes in operations:
         for i in indexes:
             touched_agents.add(agent_of[items[i]["agent"]])
             touched_verbs.add(items[i]["verb"])
+            touched_times.add(dt.datetime.fromisoformat(items[i]["occurred_at"]))
         if kind == "ingest":
             batch = [items[i] for i in indexes]  # repeats inside a batch are duplicates
             activities_ingest(organization=organization, items=batch, source_code=source, now=NOW)
@@ -163,9 +165,13 @@ def test_any_history_then_reconcile_equals_one_reconcile_of_the_final_ledger(
                 verb_codes=sorted(touched_verbs),
                 now=NOW,
                 notify=False,
+                occurred_between=(
+                    (min(touched_times), max(touched_times)) if touched_times else None
+                ),
             )
             touched_agents.clear()
             touched_verbs.clear()
+            touched_times.clear()
 
     badges_reconcile(organization=organization, now=NOW)
     after_history = state(organization)

@@ -6,6 +6,7 @@ import pytest
 
 from badges.models import Award, Badge, PointLine
 from badges.services.engine import badges_evaluate, badges_reconcile
+from tests.factories import AgentFactory
 
 from .helpers import NOW, at, badge, ingest, points, retract
 
@@ -66,3 +67,39 @@ def test_a_badge_with_an_unknown_kind_is_skipped_and_the_others_evaluated(
     badges_evaluate(organization=organization, now=NOW)
     assert list(Award.objects.values_list("badge__code", flat=True)) == ["plume"]
     assert "casse" in caplog.text
+
+
+def test_reconcile_rewrites_only_the_agents_whose_points_drifted(organization, tree, agent):
+    other = AgentFactory(organization=organization, unit=tree.voirie)
+    points(organization, "news_published", 10)
+    for when in (at(3), at(2)):
+        ingest(organization, agent, "news_published", when)
+        ingest(organization, other, "news_published", when)
+    assert badges_reconcile(organization=organization, now=NOW).points_added == 4
+    PointLine.objects.filter(agent=agent).first().delete()
+    PointLine.objects.filter(agent=other).update(points=3)
+    report = badges_reconcile(organization=organization, now=NOW)
+    assert (report.points_added, report.points_removed) == (3, 2)
+    assert sorted(PointLine.objects.values_list("agent_id", "points")) == sorted(
+        [(agent.pk, 10), (agent.pk, 10), (other.pk, 10), (other.pk, 10)]
+    )
+    assert badges_reconcile(organization=organization, now=NOW).drift == 0
+
+
+def test_a_delta_rewrites_the_points_of_the_days_it_touched(organization, agent):
+    points(organization, "comment_posted", 1, cap=1)
+    day = dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
+    ingest(organization, agent, "comment_posted", day)
+    badges_reconcile(organization=organization, now=NOW)
+    # An earlier comment the same day arrives late: it takes the day's only counted place.
+    ingest(organization, agent, "comment_posted", day - dt.timedelta(hours=1))
+    report = badges_evaluate(
+        organization=organization,
+        agent_ids=[agent.pk],
+        verb_codes=["comment_posted"],
+        now=NOW,
+        occurred_between=(day - dt.timedelta(hours=1), day - dt.timedelta(hours=1)),
+    )
+    assert (report.points_added, report.points_removed) == (1, 1)
+    line = PointLine.objects.get()
+    assert line.occurred_at == day - dt.timedelta(hours=1)
