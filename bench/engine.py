@@ -80,7 +80,7 @@ def full_pass(organization: Any, now: dt.datetime) -> dict[str, Any]:
     start = time.perf_counter()
     report = badges_evaluate(organization=organization, now=now, notify=False)
     seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2), **report.as_dict()}
+    return {"seconds": round(seconds, 2), **report.as_dict(), "timings": report.timings}
 
 
 def reconcile(organization: Any, now: dt.datetime) -> dict[str, Any]:
@@ -88,7 +88,11 @@ def reconcile(organization: Any, now: dt.datetime) -> dict[str, Any]:
 
     start = time.perf_counter()
     report = badges_reconcile(organization=organization, now=now)
-    return {"seconds": round(time.perf_counter() - start, 2), **report.as_dict()}
+    return {
+        "seconds": round(time.perf_counter() - start, 2),
+        **report.as_dict(),
+        "timings": report.timings,
+    }
 
 
 def delta_batches(organization: Any, now: dt.datetime, batches: int, seed: int) -> dict[str, Any]:
@@ -137,6 +141,7 @@ def delta_batches(organization: Any, now: dt.datetime, batches: int, seed: int) 
                 organization=organization, items=items, source_code=DELTA_SOURCE, now=now
             )
         agent_ids = sorted({pk for _hr, pk in chosen})
+        times = [dt.datetime.fromisoformat(item["occurred_at"]) for item in items]
         verb_codes = sorted({item["verb"] for item in items})
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
@@ -146,6 +151,8 @@ def delta_batches(organization: Any, now: dt.datetime, batches: int, seed: int) 
                 verb_codes=verb_codes,
                 now=now,
                 notify=False,
+                # What the ledger's signal carries to the task: the span of the new rows.
+                occurred_between=(min(times), max(times)),
             )
             seconds = time.perf_counter() - start
         runs.append(
@@ -155,6 +162,7 @@ def delta_batches(organization: Any, now: dt.datetime, batches: int, seed: int) 
                 "seconds": round(seconds, 3),
                 "queries": len(queries),
                 **result.as_dict(),
+                "timings": result.timings,
             }
         )
         say(f"  delta {batch + 1}: {runs[-1]}")

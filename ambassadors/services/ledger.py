@@ -838,9 +838,7 @@ def activities_retract(
                     ],
                 )
                 inserted_ids = [row[0] for row in cursor.fetchall()]
-                retracted = {
-                    found[pk][0]: (found[pk][1], found[pk][2]) for pk in inserted_ids
-                }
+                retracted = {found[pk][0]: (found[pk][1], found[pk][2]) for pk in inserted_ids}
                 span = _span(_aware(occurred[pk]) for pk in inserted_ids)
 
     report = RetractReport(results=results)

@@ -490,12 +490,7 @@ def _wanted_points(
         scope.append("a.occurred_at >= %s AND a.occurred_at < %s")
         params.extend([sql.dt_param(since), sql.dt_param(until)])
     if over:
-        if sql.is_postgresql():
-            scope.append("NOT (a.id = ANY(%s))")
-            params.append(over)
-        else:
-            scope.append(f"a.id NOT IN ({', '.join(['%s'] * len(over))})")
-            params.extend(over)
+        scope.append(sql.not_in_list("a.id", over, params))
     day = sql.local_date("a.occurred_at", ctx.tzname)
     return f"""
         SELECT id, agent_id, verb_id, category, occurred_at, points FROM (
