@@ -149,8 +149,28 @@ def not_in_list(column: str, values: list[int], params: list) -> str:
 
 def _ids_subquery() -> str:
     if is_postgresql():
-        return "(SELECT CAST(v AS bigint) FROM json_array_elements_text(%s::json) AS v)"
+        # MATERIALIZED: parsed once. Left to itself the planner may put the function on the
+        # inner side of a nested loop and parse the whole list again for every outer row.
+        return (
+            "(WITH ids AS MATERIALIZED (SELECT CAST(v AS bigint) AS id "
+            "FROM json_array_elements_text(%s::json) AS v) SELECT id FROM ids)"
+        )
     return "(SELECT value FROM json_each(%s))"
+
+
+def in_time_range(column: str, since: dt.datetime, until: dt.datetime, params: list) -> str:
+    """``since <= column < until`` for a delta's span of days.
+
+    On PostgreSQL the column is wrapped so that the planner does not estimate the range from
+    its statistics: a delta's days are the latest, past the histogram's last bucket until
+    the next ANALYZE, so it would guess "a handful of rows" and scan the whole table instead
+    of going through the agents' index, which is the selective condition.
+    """
+    params.extend([dt_param(since), dt_param(until)])
+    if is_postgresql():
+        wrapped = f"({column} + INTERVAL '0 seconds')"
+        return f"{wrapped} >= %s AND {wrapped} < %s"
+    return f"{column} >= %s AND {column} < %s"
 
 
 def coaching_key(session: str, participant: str | None = None) -> str:

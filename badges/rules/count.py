@@ -200,11 +200,13 @@ def ranked_measure(
                {sql.text_agg(f"CASE WHEN rn <= {int(top)} THEN {token} END")} AS tokens
         FROM (
             SELECT q.agent_id, q.id, q.occurred_at, CAST({period} AS TEXT) AS p,
-                   ROW_NUMBER() OVER (
-                       PARTITION BY q.agent_id, {period} ORDER BY q.occurred_at, q.id
-                   ) AS rn,
-                   COUNT(*) OVER (PARTITION BY q.agent_id, {period}) AS total
+                   ROW_NUMBER() OVER w AS rn,
+                   -- The same window, framed whole: one sort serves both.
+                   COUNT(*) OVER (
+                       w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+                   ) AS total
             FROM {source} q
+            WINDOW w AS (PARTITION BY q.agent_id, {period} ORDER BY q.occurred_at, q.id)
         ) ranked
         WHERE rn <= {int(top)} OR rn = total
         GROUP BY agent_id
