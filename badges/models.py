@@ -261,6 +261,7 @@ class PointLine(models.Model):
         on_delete=models.CASCADE,
         related_name="point_lines",
         db_constraint=False,
+        db_index=False,  # led by the (agent, occurred_at) index below
         verbose_name=_("agent"),
     )
     verb = models.ForeignKey(
@@ -275,6 +276,10 @@ class PointLine(models.Model):
     class Meta:
         verbose_name = _("point line")
         verbose_name_plural = _("point lines")
+        indexes = [
+            # An agent's lines, and a delta's rewrite of an agent's days.
+            models.Index(fields=["agent", "occurred_at"], name="pointline_agent_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.activity_id} {self.points}"

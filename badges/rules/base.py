@@ -82,6 +82,10 @@ class Context:
     coaching_source_id: int | None
     require_confirmation: bool
     held: dict[tuple[int, str], dt.datetime] = field(default_factory=dict)
+    # A delta over many agents on PostgreSQL first copies those agents' live ledger rows
+    # (id, agent_id, verb_id, occurred_at) into this temporary table with one scan; every
+    # rule then reads it instead of the ledger (see ``engine._scope_table``).
+    scope_table: str | None = None
 
     @property
     def organization_id(self) -> int:

@@ -101,8 +101,13 @@ def activities_source(
     now: what the kinds that read the ledger count. Its placeholders' values go to
     ``params`` in order."""
     agents = list(agent_ids) if agent_ids is not None else None
-    params.append(ctx.organization_id)
-    where = ["a.organization_id = %s"]
+    # A large delta reads the engine's copy of its agents' live rows (``Context.scope_table``):
+    # already scoped to the organization and without retracted rows.
+    table = ctx.scope_table if agents is not None else None
+    where: list[str] = []
+    if table is None:
+        params.append(ctx.organization_id)
+        where.append("a.organization_id = %s")
     where.append(sql.in_list("a.verb_id", ctx.verb_ids(verbs), params))
     where.append(sql.in_list("a.agent_id", agents, params))
     if since is not None:
@@ -110,11 +115,12 @@ def activities_source(
         params.append(sql.dt_param(since))
     where.append("a.occurred_at <= %s")
     params.append(sql.dt_param(ctx.now))
-    where.append(sql.not_retracted("a"))
+    if table is None:
+        where.append(sql.not_retracted("a"))
     if confirmed_only:
         where.append(_confirmed_coaching(ctx, agents, params))
     return (
-        f"(SELECT a.agent_id, a.id, a.occurred_at FROM {sql.ACTIVITY} a "
+        f"(SELECT a.agent_id, a.id, a.occurred_at FROM {table or sql.ACTIVITY} a "
         f"WHERE {' AND '.join(where)})"
     )
 
