@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -474,15 +474,47 @@ def _sync_awards(
         "revoked_reason",
     ]
     if updates or reinstated:
-        Award.objects.bulk_update(updates + reinstated, fields, batch_size=1000)
+        _update_awards(updates + reinstated, fields)
         report.new_award_ids.extend(a.pk for a in reinstated)
     if revoked:
-        Award.objects.bulk_update(revoked, ["revoked_at", "revoked_reason"], batch_size=1000)
+        _update_awards(revoked, ["revoked_at", "revoked_reason"])
         report.revoked_award_ids.extend(a.pk for a in revoked)
     report.awarded += len(inserts)
     report.updated += len(updates)
     report.reinstated += len(reinstated)
     report.revoked += len(revoked)
+
+
+def _update_awards(awards: list[Award], fields: list[str]) -> None:
+    """Write these fields of these awards. On PostgreSQL one ``UPDATE ... FROM (VALUES ...)``
+    per thousand rows: ``bulk_update``'s ``CASE WHEN`` per field and row took seconds for a
+    few thousand awards."""
+    if not sql.is_postgresql():
+        Award.objects.bulk_update(awards, fields, batch_size=500)
+        return
+    table = Award._meta.db_table
+    columns: list[models.Field[Any, Any]] = []
+    for name in fields:
+        model_field = Award._meta.get_field(name)
+        assert isinstance(model_field, models.Field)
+        columns.append(model_field)
+    casts = [column.db_type(connection) for column in columns]
+    assignments = ", ".join(f"{c.column} = v.{c.column}" for c in columns)
+    names = ", ".join(["id", *(str(c.column) for c in columns)])
+    for start in range(0, len(awards), 1000):
+        chunk = awards[start : start + 1000]
+        row = "(" + ", ".join(["%s::bigint", *(f"%s::{cast}" for cast in casts)]) + ")"
+        params: list[Any] = []
+        for award in chunk:
+            params.append(award.pk)
+            for column in columns:
+                params.append(column.get_db_prep_save(getattr(award, column.attname), connection))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS a SET {assignments} FROM (VALUES "
+                f"{', '.join([row] * len(chunk))}) AS v({names}) WHERE a.id = v.id",
+                params,
+            )
 
 
 # -- Points -------------------------------------------------------------------------------
@@ -658,6 +690,8 @@ def _sync_points(
         if not drifted:
             return
         agents = drifted
+        if len(agents) >= SCOPE_TABLE_MIN and sql.is_postgresql() and ctx.scope_table is None:
+            ctx.scope_table = _scope_table(ctx, agents)
     params = []
     wanted = _wanted_points(ctx, agents, verbs, since, until, over, params)
     line_scope_params: list[Any] = [ctx.organization_id]
