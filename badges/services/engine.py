@@ -322,11 +322,10 @@ def badges_evaluate(
         settings = engine_lock(organization, now)
         if agents is None and sql.is_postgresql():
             # A full pass sorts millions of ledger rows per rule (window functions): in
-            # memory rather than in temporary files, for this transaction only; and JIT
-            # compilation, ~0.75 s per query here, wins nothing back.
+            # memory rather than in temporary files, for this transaction only. (JIT stays
+            # on: turning it off made each rule's scan 1.5-2 s slower on 10 million rows.)
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL jit = off")
         ctx = engine_context(organization=organization, now=now)
         rules = _touched(_active_rules(organization, badge_ids), verb_codes)
         report.rules = len(rules)
