@@ -126,8 +126,8 @@ def not_retracted(alias: str) -> str:
 def in_list(column: str, values: list[int] | None, params: list) -> str:
     """``column IN (...)`` for a list of ints (``TRUE`` for None: no restriction).
 
-    One JSON parameter whatever the number of values: the statement text does not depend on
-    it, and PostgreSQL hashes the subquery (a literal array in ``= ANY(...)`` is compared
+    Beyond ``INLINE_IDS`` values, one JSON parameter: the statement does not grow with the
+    list, and PostgreSQL hashes the subquery (a literal array in ``= ANY(...)`` is compared
     value by value on every row when it is not an index condition: 37 s instead of 0.2 s
     for 10,000 ids over 2,000,000 rows).
     """
@@ -135,8 +135,15 @@ def in_list(column: str, values: list[int] | None, params: list) -> str:
         return "1 = 1"
     if not values:
         return "1 = 0"
-    params.append(json.dumps([int(value) for value in values]))
+    ints = [int(value) for value in values]
+    if len(ints) <= INLINE_IDS:
+        # A few ids (verbs, one agent) as literals: the planner estimates them exactly.
+        return f"{column} IN ({', '.join(map(str, ints))})"
+    params.append(json.dumps(ints))
     return f"{column} IN {_ids_subquery()}"
+
+
+INLINE_IDS = 50
 
 
 def not_in_list(column: str, values: list[int], params: list) -> str:

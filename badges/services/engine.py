@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
@@ -363,6 +363,19 @@ def badges_reconcile(
     return report
 
 
+class _Stored(NamedTuple):
+    pk: int
+    agent_id: int
+    badge_id: int
+    tier: str
+    awarded_at: dt.datetime
+    activity_ids: list[int]
+    rule_version: int
+    points: int
+    origin: str
+    revoked_at: dt.datetime | None
+
+
 def _sync_awards(
     organization: Organization,
     rules: list[Rule],
@@ -375,21 +388,10 @@ def _sync_awards(
     stored_qs = Award.objects.for_org(organization).filter(badge_id__in=list(by_badge))
     if agents is not None:
         stored_qs = stored_qs.filter(agent_id__in=agents)
-    # Tuples, not model instances: a full pass reads every award (200,000 on the reference
-    # dataset), and only the few that change become instances.
-    stored = {
-        (row[1], row[2], row[3]): Award(
-            pk=row[0],
-            agent_id=row[1],
-            badge_id=row[2],
-            tier=row[3],
-            awarded_at=row[4],
-            activity_ids=row[5],
-            rule_version=row[6],
-            points=row[7],
-            origin=row[8],
-            revoked_at=row[9],
-        )
+    # Plain tuples, not model instances: a full pass reads every award (200,000 on the
+    # reference dataset); only the few that change become instances (``_changed``).
+    stored: dict[Key, _Stored] = {
+        (row[1], row[2], row[3]): _Stored(*row)
         for row in stored_qs.values_list(
             "pk",
             "agent_id",
@@ -408,9 +410,9 @@ def _sync_awards(
     updates: list[Award] = []
     reinstated: list[Award] = []
     for key, item in desired.items():
-        award = stored.get(key)
+        row = stored.get(key)
         ids = list(item.earned.activity_ids)
-        if award is None:
+        if row is None:
             inserts.append(
                 Award(
                     organization=organization,
@@ -425,41 +427,40 @@ def _sync_awards(
                 )
             )
             continue
-        if award.origin == Award.Origin.MANUAL:
+        if row.origin == Award.Origin.MANUAL:
             continue  # a grant by hand stands as granted
         changed = (
-            award.awarded_at != item.earned.at
-            or award.activity_ids != ids
-            or award.rule_version != item.rule.version
-            or award.points != item.spec.points
+            row.awarded_at != item.earned.at
+            or row.activity_ids != ids
+            or row.rule_version != item.rule.version
+            or row.points != item.spec.points
         )
-        if award.revoked_at is not None:
-            award.revoked_at = None
-            award.revoked_reason = ""
-            reinstated.append(award)
-        elif changed:
-            updates.append(award)
-        else:
+        if row.revoked_at is None and not changed:
             continue
-        award.awarded_at = item.earned.at
-        award.activity_ids = ids
-        award.rule_version = item.rule.version
-        award.points = item.spec.points
+        award = Award(
+            pk=row.pk,
+            awarded_at=item.earned.at,
+            activity_ids=ids,
+            rule_version=item.rule.version,
+            points=item.spec.points,
+            revoked_at=None,
+            revoked_reason="",
+        )
+        (reinstated if row.revoked_at is not None else updates).append(award)
 
     revoked: list[Award] = []
-    for key, award in stored.items():
-        if key in desired or award.revoked_at is not None or award.origin == Award.Origin.MANUAL:
+    for key, row in stored.items():
+        if key in desired or row.revoked_at is not None or row.origin == Award.Origin.MANUAL:
             continue
-        rule = by_badge[award.badge_id]
-        if not rule.revocable and award.rule_version < rule.version:
+        rule = by_badge[row.badge_id]
+        if not rule.revocable and row.rule_version < rule.version:
             continue  # an achievement earned under an earlier rule is kept
-        award.revoked_at = now
-        award.revoked_reason = (
+        reason = (
             _("No longer met.")
             if rule.revocable
             else _("No longer met: activities behind it were retracted or corrected.")
-        )[:300]
-        revoked.append(award)
+        )
+        revoked.append(Award(pk=row.pk, revoked_at=now, revoked_reason=reason[:300]))
 
     if inserts:
         created = Award.objects.bulk_create(inserts, batch_size=2000)
