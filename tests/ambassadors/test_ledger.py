@@ -293,15 +293,16 @@ def test_it_ingests_a_batch_in_a_constant_number_of_queries(
     assert report.accepted == count
 
 
-def test_the_hook_fires_once_after_commit_with_agents_and_verbs(
+def test_the_hook_fires_once_after_commit_with_agents_verbs_and_their_span(
     organization, agent, ambassador, recorded, django_capture_on_commit_callbacks
 ):
+    earlier = "2026-01-14T17:45:00+01:00"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         activities_ingest(
             organization=organization,
             items=[
                 item("a", agent=agent.hr_id),
-                item("b", verb="coaching_given", agent=ambassador.hr_id),
+                item("b", verb="coaching_given", agent=ambassador.hr_id, occurred_at=earlier),
                 item("c", agent=agent.hr_id),
             ],
         )
@@ -313,6 +314,10 @@ def test_the_hook_fires_once_after_commit_with_agents_and_verbs(
             "organization_id": organization.pk,
             "agent_ids": frozenset({agent.pk, ambassador.pk}),
             "verb_codes": frozenset({"news_published", "coaching_given"}),
+            "occurred_between": (
+                dt.datetime.fromisoformat(earlier),
+                dt.datetime.fromisoformat(WHEN),
+            ),
             "signal": activities_recorded,
         }
     ]
