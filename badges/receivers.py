@@ -61,12 +61,14 @@ def evaluate_on_activities(
 
 
 def reconcile_on_bulk(sender: Any, *, organization_id: int, **kwargs: Any) -> None:
-    """A bulk write (the demo history, a backfill) gets one full pass, in the background."""
+    """A bulk write (the demo history, a backfill) gets one full pass, in the background,
+    which records what that history earned without a notice (or e-mail) per award."""
     if _deferred.get():
         return
     async_task(
         "badges.tasks.badges_reconcile_task",
         organization_id,
+        notify=False,
         task_name=f"badges-reconcile-{organization_id}",
         q_options={"group": "badges"},
     )

@@ -33,14 +33,19 @@ def badges_evaluate_task(
     ).as_dict()
 
 
-def badges_reconcile_task(organization_id: int | None = None) -> dict[str, Any]:
-    """The full path, for one organization or every one (the nightly schedule)."""
+def badges_reconcile_task(
+    organization_id: int | None = None, *, notify: bool = True
+) -> dict[str, Any]:
+    """The full path, for one organization or every one (the nightly schedule); after a
+    bulk load of history, without a notice per award (``notify`` False)."""
     from badges.services.engine import badges_reconcile
 
     organizations = Organization.objects.order_by("pk")
     if organization_id is not None:
         organizations = organizations.filter(pk=organization_id)
-    drift = {org.slug: badges_reconcile(organization=org).drift for org in organizations}
+    drift = {
+        org.slug: badges_reconcile(organization=org, notify=notify).drift for org in organizations
+    }
     return {"drift": drift}
 
 

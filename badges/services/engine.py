@@ -355,11 +355,14 @@ def badges_evaluate(
 
 
 def badges_reconcile(
-    *, organization: Organization, now: dt.datetime | None = None
+    *, organization: Organization, now: dt.datetime | None = None, notify: bool = True
 ) -> EvaluationReport:
-    """The full path: every rule, every agent, every point; records the drift."""
+    """The full path: every rule, every agent, every point; records the drift.
+
+    ``notify`` False records what a bulk load of history earns without a notice per award
+    (the demo's year, an intranet's backfill): history, not news; the pages show it."""
     now = now or timezone.now()
-    report = badges_evaluate(organization=organization, now=now)
+    report = badges_evaluate(organization=organization, now=now, notify=notify)
     EngineSettings.objects.filter(organization=organization).update(
         reconciled_at=now, last_drift=report.drift
     )
