@@ -16,7 +16,7 @@ from typing import Any
 
 from django_q.tasks import async_task
 
-from .signals import activities_recorded, activities_retracted
+from .signals import activities_recorded, activities_retracted, ledger_bulk_written
 
 _deferred: ContextVar[bool] = ContextVar("relais_adoption_deferred", default=False)
 
@@ -45,7 +45,21 @@ def adoption_on_activities(
     )
 
 
+def adoption_on_bulk(sender: Any, *, organization_id: int, **kwargs: Any) -> None:
+    """A bulk load of history (``ledger_bulk``) refreshes every agent's row once."""
+    if _deferred.get():
+        return
+    async_task(
+        "ambassadors.tasks.adoption_refresh_task",
+        organization_id,
+        None,
+        task_name=f"adoption-{organization_id}",
+        q_options={"group": "adoption"},
+    )
+
+
 def connect() -> None:
+    ledger_bulk_written.connect(adoption_on_bulk, dispatch_uid="ambassadors.adoption.bulk")
     activities_recorded.connect(
         adoption_on_activities, dispatch_uid="ambassadors.adoption.recorded"
     )

@@ -11,9 +11,10 @@ def directory_import_task(import_id: int) -> str:
     return "skipped" if record is None else record.status
 
 
-def adoption_refresh_task(organization_id: int, agent_ids: list[int]) -> int:
-    """Rebuild the adoption rows of the agents an ingestion touched. Idempotent: it
-    rewrites the rows from the ledger, so running it twice, or late, gives the same rows."""
+def adoption_refresh_task(organization_id: int, agent_ids: list[int] | None) -> int:
+    """Rebuild the adoption rows of the agents an ingestion touched (None: every agent, after
+    a bulk load). Idempotent: it rewrites the rows from the ledger, so running it twice, or
+    late, gives the same rows."""
     from ambassadors.services.adoption import adoption_recompute
 
     return adoption_recompute(organization=organization_id, agent_ids=agent_ids)

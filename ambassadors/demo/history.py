@@ -143,7 +143,9 @@ def demo_history_write(
 ) -> HistorySummary:
     """Write the history, commit it, then fill the adoption read model once."""
     today = today or timezone.localdate()
-    with ledger_bulk(organization.pk), adoption_deferred(), transaction.atomic():
+    # adoption_deferred outermost: the bulk signal, sent as ledger_bulk exits, finds it set
+    # and leaves the adoption rows to the one recomputation below.
+    with adoption_deferred(), ledger_bulk(organization.pk), transaction.atomic():
         summary = _write(organization=organization, seed=seed, today=today)
     # The receiver was skipped for every chunk: one set-based pass fills every agent's row.
     rows = adoption_recompute(organization=organization)

@@ -48,3 +48,39 @@ def test_an_ordinary_ingestion_notifies_the_award(
         ingest(organization, agent, "news_published", at(3))
     assert Award.objects.count() == 1
     assert Notification.objects.filter(kind="awarded").count() == 1
+
+
+def test_a_csv_backfill_gets_one_pass_for_badges_and_adoption_at_the_end(
+    tmp_path, organization, agent, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ambassadors.models import AgentAdoption
+
+    badge(
+        organization, "plume", "activity_count", {"verbs": ["news_published"]}, [("bronze", 2, 5)]
+    )
+    path = tmp_path / "historique.csv"
+    path.write_text(
+        "external_id;verb;agent;agent_email;occurred_at;object_type;object_title;object_url\n"
+        f"h-1;news_published;{agent.hr_id};;2025-05-02T09:00:00Z;news;Un;https://i.fr/1\n"
+        f"h-2;news_published;{agent.hr_id};;2025-05-03T09:00:00Z;news;Deux;https://i.fr/2\n"
+        f"h-3;first_login;{agent.hr_id};;2025-05-01T09:00:00Z;;;\n",
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command(
+            "import_activities",
+            str(path),
+            "--organization",
+            organization.slug,
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+    assert len(callbacks) == 1  # the bulk signal, not one per chunk
+    assert Award.objects.filter(agent=agent, badge__code="plume").count() == 1
+    assert not Notification.objects.exists()
+    adoption = AgentAdoption.objects.get(agent=agent)
+    assert adoption.last_published_at is not None

@@ -17,6 +17,7 @@ from ambassadors.services.ledger import (
     TableIngestReport,
     activities_ingest_table,
 )
+from ambassadors.signals import ledger_bulk
 
 ERRORS_SHOWN = 1000
 
@@ -48,7 +49,9 @@ class Command(BaseCommand):
         organization = organization_by_slug(options["organization"])
         path = existing_file(options["file"])
         progress = Progress(self.stderr)
-        with translation.override(organization.language):
+        # A backfill of history: subscribers (adoption, badges) get one full pass once it
+        # is in, not one per chunk; badges it earns are recorded without a notice each.
+        with translation.override(organization.language), ledger_bulk(organization.pk):
             try:
                 report = activities_ingest_table(
                     organization=organization,
