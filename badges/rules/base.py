@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from badges.sql import as_datetime
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -215,6 +217,37 @@ def clean_tiers(value: Any) -> tuple[TierSpec, ...]:
 
 def tiers_as_json(tiers: Sequence[TierSpec]) -> list[dict[str, Any]]:
     return [{"tier": t.tier, "threshold": t.threshold, "points": t.points} for t in tiers]
+
+
+def tier_time_columns(rule: Rule, rank: str, time: str) -> str:
+    """SQL aggregates, one per tier: the time of the row ranked at its threshold."""
+    return ", ".join(
+        f"MIN(CASE WHEN {rank} = {int(spec.threshold)} THEN {time} END) AS at_{i}"
+        for i, spec in enumerate(rule.tiers)
+    )
+
+
+def read_ranked_rows(
+    rule: Rule,
+    rows: Iterable[Sequence[Any]],
+    parse: Callable[[str | None], list[Any]],
+    evidence: Callable[[list[Any], TierSpec], tuple[int, ...]],
+) -> dict[int, Measure]:
+    """Measures from rows ``(agent_id, value, at_0 … at_n, tokens)`` — the shape of every
+    ranking kind's query (``tier_time_columns`` gives the ``at_`` columns); ``evidence``
+    picks, from the parsed tokens, the activities behind a tier the row shows as met."""
+    out: dict[int, Measure] = {}
+    for row in rows:
+        tokens = parse(row[-1])
+        measure = Measure(agent_id=row[0], value=int(row[1]))
+        for i, spec in enumerate(rule.tiers):
+            at = row[2 + i]
+            if at is not None:
+                measure.earned[spec.tier] = Earned(
+                    at=as_datetime(at), activity_ids=evidence(tokens, spec)
+                )
+        out[row[0]] = measure
+    return out
 
 
 def met_tiers(rule: Rule, value: int) -> list[TierSpec]:

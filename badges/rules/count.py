@@ -32,7 +32,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from badges import sql
 from badges.models import EVIDENCE_LIMIT
 
-from .base import Context, Earned, Measure, Rule, RuleKind, TierSpec, next_tier, register
+from .base import (
+    Context,
+    Measure,
+    Rule,
+    RuleKind,
+    TierSpec,
+    next_tier,
+    read_ranked_rows,
+    register,
+    tier_time_columns,
+)
 
 WINDOW_TYPES = ("all_time", "rolling", "calendar")
 PERIODS = ("month", "quarter", "year")
@@ -196,10 +206,7 @@ def ranked_measure(
     thresholds = rule.thresholds
     top = max(thresholds)
     period = period_expr or "''"
-    at_columns = ", ".join(
-        f"MIN(CASE WHEN rn = {int(t)} THEN occurred_at END) AS at_{i}"
-        for i, t in enumerate(thresholds)
-    )
+    at_columns = tier_time_columns(rule, "rn", "occurred_at")
     token = "p || ':' || CAST(rn AS TEXT) || ':' || CAST(id AS TEXT)"
     query = f"""
         SELECT agent_id, MAX(total) AS value, {at_columns},
@@ -220,22 +227,13 @@ def ranked_measure(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    out: dict[int, Measure] = {}
-    for row in rows:
-        agent_id, value = row[0], int(row[1])
-        tokens = parse_tokens(row[-1])
-        measure = Measure(agent_id=agent_id, value=value)
-        for i, spec in enumerate(rule.tiers):
-            at = row[2 + i]
-            if at is None:
-                continue
-            at = sql.as_datetime(at)
-            deciding = next(p for p, rank, _pk in tokens if rank == spec.threshold)
-            measure.earned[spec.tier] = Earned(
-                at=at, activity_ids=evidence(tokens, deciding, spec.threshold)
-            )
-        out[agent_id] = measure
-    return out
+
+    def behind(tokens: list[tuple[str, int, int]], spec: TierSpec) -> tuple[int, ...]:
+        # The first period (in time) whose ranking reached the threshold: the one earned.
+        deciding = next(p for p, rank, _pk in tokens if rank == spec.threshold)
+        return evidence(tokens, deciding, spec.threshold)
+
+    return read_ranked_rows(rule, rows, parse_tokens, behind)
 
 
 @register

@@ -26,7 +26,7 @@ from ambassadors.models import Agent
 from badges import sql
 from badges.models import EVIDENCE_LIMIT
 
-from .base import Context, Earned, Measure, Rule, RuleKind, next_tier
+from .base import Context, Measure, Rule, RuleKind, next_tier, read_ranked_rows, tier_time_columns
 from .count import COACHING_VERBS, clean_unknown
 
 CONFIRMATION_CHOICES = ("organization", "required", "not_required")
@@ -97,10 +97,7 @@ def distinct_measure(
         join = f"JOIN {AGENT} ag ON ag.id = x.agent_id"
         where.append("(ag.has_workstation = %s OR ag.has_account = %s)")
         params.extend([False, False])
-    at_columns = ", ".join(
-        f"MIN(CASE WHEN rn = {int(t)} THEN occurred_at END) AS at_{i}"
-        for i, t in enumerate(thresholds)
-    )
+    at_columns = tier_time_columns(rule, "rn", "occurred_at")
     token = "CAST(rn AS TEXT) || ':' || CAST(given_id AS TEXT) || ':' || CAST(activity_id AS TEXT)"
     query = f"""
         SELECT agent_id, MAX(total) AS value, {at_columns},
@@ -129,19 +126,9 @@ def distinct_measure(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    out: dict[int, Measure] = {}
-    for row in rows:
-        agent_id, value = row[0], int(row[1])
-        firsts = _parse(row[-1])
-        measure = Measure(agent_id=agent_id, value=value)
-        for i, spec in enumerate(rule.tiers):
-            at = row[2 + i]
-            if at is not None:
-                measure.earned[spec.tier] = Earned(
-                    at=sql.as_datetime(at), activity_ids=_evidence(firsts, spec.threshold)
-                )
-        out[agent_id] = measure
-    return out
+    return read_ranked_rows(
+        rule, rows, _parse, lambda firsts, spec: _evidence(firsts, spec.threshold)
+    )
 
 
 def _parse(value: str | None) -> list[tuple[int, int, int]]:

@@ -25,7 +25,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from badges import sql
 from badges.models import EVIDENCE_LIMIT
 
-from .base import Context, Earned, Measure, Rule, RuleKind, TierSpec, next_tier, register
+from .base import (
+    Context,
+    Measure,
+    Rule,
+    RuleKind,
+    TierSpec,
+    next_tier,
+    read_ranked_rows,
+    register,
+    tier_time_columns,
+)
 from .count import activities_source, clean_unknown, clean_verbs
 
 
@@ -57,10 +67,7 @@ class Streak(RuleKind):
         if rule.revocable:
             current = "WHERE island_end >= %s"
             params.append(sql.week_number(ctx.now, ctx.tz) - 1)
-        at_columns = ", ".join(
-            f"MIN(CASE WHEN pos = {int(t)} THEN first_at END) AS at_{i}"
-            for i, t in enumerate(thresholds)
-        )
+        at_columns = tier_time_columns(rule, "pos", "first_at")
         token = "CAST(island AS TEXT) || ':' || CAST(pos AS TEXT) || ':' || CAST(first_id AS TEXT)"
         query = f"""
             SELECT agent_id, MAX(pos) AS value, {at_columns},
@@ -91,27 +98,15 @@ class Streak(RuleKind):
         with connection.cursor() as cursor:
             cursor.execute(query, params)
             rows = cursor.fetchall()
-        out: dict[int, Measure] = {}
-        for row in rows:
-            agent_id, value = row[0], int(row[1])
-            tokens = _parse(row[-1])
-            measure = Measure(agent_id=agent_id, value=value)
-            for index, spec in enumerate(rule.tiers):
-                at = row[2 + index]
-                if at is None:
-                    continue
-                # The first island (in time) that reached the threshold: the one earned.
-                # Island numbers grow with time: the first island that reached the
-                # threshold is the smallest, the one the tier was earned in.
-                first = min(island for island, pos, _pk in tokens if pos == spec.threshold)
-                ids = [
-                    pk for island, pos, pk in tokens if island == first and pos <= spec.threshold
-                ]
-                measure.earned[spec.tier] = Earned(
-                    at=sql.as_datetime(at), activity_ids=tuple(ids[-EVIDENCE_LIMIT:])
-                )
-            out[agent_id] = measure
-        return out
+
+        def behind(tokens: list[tuple[int, int, int]], spec: TierSpec) -> tuple[int, ...]:
+            # Island numbers grow with time: the first island that reached the threshold
+            # is the smallest, the one the tier was earned in.
+            first = min(island for island, pos, _pk in tokens if pos == spec.threshold)
+            ids = [pk for island, pos, pk in tokens if island == first and pos <= spec.threshold]
+            return tuple(ids[-EVIDENCE_LIMIT:])
+
+        return read_ranked_rows(rule, rows, _parse, behind)
 
     def explain(self, rule: Rule, measure: Measure | None) -> str:
         value = measure.value if measure else 0
